@@ -1,0 +1,168 @@
+//! [`Context`]: what an actor knows about itself while it runs.
+//!
+//! Every hook and handler receives the actor's context. Through it the actor
+//! reaches its own id and reference, its parent's id, the children whose
+//! lifetime is tied to its own, timers that deliver messages to itself, and a
+//! way to stop itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::AbortHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::actor::Actor;
+use crate::actor_ref::{ActorRef, WeakActorRef};
+use crate::cell::{self, Cell, Control};
+use crate::id::ActorId;
+use crate::message::{Handler, Message};
+use crate::stop::StopReason;
+use crate::timer::TimerHandle;
+
+/// How long a parent waits for each child to stop before killing it.
+pub const CHILD_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The running actor's view of itself.
+pub struct Context<A: Actor> {
+    cell: Arc<Cell<A>>,
+    parent: Option<ActorId>,
+    children: Vec<Arc<dyn Control>>,
+    timers: Vec<AbortHandle>,
+    stop_requested: bool,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(cell: Arc<Cell<A>>, parent: Option<ActorId>) -> Self {
+        Context {
+            cell,
+            parent,
+            children: Vec::new(),
+            timers: Vec::new(),
+            stop_requested: false,
+        }
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.cell.id
+    }
+
+    /// The id of the actor that spawned this one with [`Context::spawn`], or
+    /// `None` for an actor spawned with [`spawn`](crate::spawn).
+    pub fn parent(&self) -> Option<ActorId> {
+        self.parent
+    }
+
+    /// A strong reference to this actor. Holding it in the actor's own state
+    /// keeps the actor alive until it stops itself; prefer
+    /// [`weak_ref`](Self::weak_ref) there.
+    pub fn actor_ref(&self) -> ActorRef<A> {
+        ActorRef::new_strong(&self.cell)
+    }
+
+    /// A weak reference to this actor.
+    pub fn weak_ref(&self) -> WeakActorRef<A> {
+        WeakActorRef::new(&self.cell)
+    }
+
+    /// Spawns a child actor. The child's [`Context::parent`] is this actor. When
+    /// this actor stops, it stops its children first, in reverse order of
+    /// spawning, each with [`StopReason::Shutdown`] (killing any that takes
+    /// longer than [`CHILD_SHUTDOWN_TIMEOUT`]); when it is killed, its children
+    /// are killed.
+    pub fn spawn<C: Actor>(&mut self, child: C) -> ActorRef<C> {
+        self.children.retain(|c| c.is_alive());
+        let child = crate::spawn::start(child, Some(self.id()));
+        self.children.push(child.cell().clone());
+        child
+    }
+
+    /// The ids of the children that are still running, oldest first.
+    pub fn children(&self) -> Vec<ActorId> {
+        self.children
+            .iter()
+            .filter(|c| c.is_alive())
+            .map(|c| c.id())
+            .collect()
+    }
+
+    /// Delivers `message` to this actor after `delay`. The timer holds no
+    /// strong reference, is cancelled when the actor stops, and can be
+    /// cancelled with the returned handle.
+    pub fn send_after<M: Message>(&mut self, message: M, delay: Duration) -> TimerHandle
+    where
+        A: Handler<M>,
+    {
+        let me = self.weak_ref();
+        self.start_timer(async move {
+            tokio::time::sleep(delay).await;
+            if let Some(me) = me.upgrade() {
+                let _ = me.tell(message).await;
+            }
+        })
+    }
+
+    /// Delivers a clone of `message` to this actor every `period`, the first
+    /// one `period` from now. A tick is delayed, not doubled, when the actor is
+    /// behind. Stops when the actor stops or the handle is cancelled.
+    pub fn send_interval<M: Message + Clone>(&mut self, message: M, period: Duration) -> TimerHandle
+    where
+        A: Handler<M>,
+    {
+        let me = self.weak_ref();
+        self.start_timer(async move {
+            let mut ticks = tokio::time::interval_at(Instant::now() + period, period);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(me) = me.upgrade() else { return };
+                if me.tell(message.clone()).await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
+    fn start_timer(&mut self, timer: impl std::future::Future<Output = ()> + Send + 'static) -> TimerHandle {
+        self.timers.retain(|t| !t.is_finished());
+        let abort = tokio::spawn(timer).abort_handle();
+        self.timers.push(abort.clone());
+        TimerHandle::new(abort)
+    }
+
+    /// Stops this actor once the current handler returns. Messages still in
+    /// the mailbox are not handled (their askers get
+    /// [`Error::NotHandled`](crate::Error::NotHandled)); the stop reason is
+    /// [`StopReason::Normal`].
+    pub fn stop(&mut self) {
+        self.stop_requested = true;
+    }
+
+    pub(crate) fn stop_requested(&self) -> bool {
+        self.stop_requested
+    }
+
+    pub(crate) fn cell(&self) -> &Arc<Cell<A>> {
+        &self.cell
+    }
+
+    /// Stops the children (newest first) and the timers.
+    pub(crate) async fn shut_down_dependents(&mut self, killed: bool) {
+        for timer in self.timers.drain(..) {
+            timer.abort();
+        }
+        while let Some(child) = self.children.pop() {
+            if killed {
+                child.kill();
+            } else {
+                child.stop_with(StopReason::Shutdown);
+            }
+            let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, cell::join(&*child)).await;
+            if ended.is_err() {
+                tracing::warn!(child = %child.id(), "child did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it");
+                child.kill();
+                cell::join(&*child).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Envelopes: one actor's messages of many types in one mailbox.
+//!
+//! A mailbox holds `Envelope<A>`: a type-erased message for actor `A`, with the
+//! reply channel when it was sent by `ask`. A message of up to three machine
+//! words (two for an ask) is stored inside the envelope itself; a larger one is
+//! boxed. Opening an envelope builds the handler's future in the actor's
+//! [`HandlerSlot`], so a small message reaches its handler without allocating.
+
+use std::marker::PhantomData;
+use std::mem::{self, MaybeUninit};
+use std::ptr::NonNull;
+
+use tokio::sync::oneshot;
+
+use crate::actor::Actor;
+use crate::context::Context;
+use crate::message::{Handler, Message};
+use crate::slot::HandlerSlot;
+
+/// Words of inline storage in an envelope.
+const INLINE_WORDS: usize = 3;
+type Storage = MaybeUninit<[usize; INLINE_WORDS]>;
+
+/// A message on its way to a handler: the message and, for an ask, where the
+/// reply goes.
+pub(crate) struct Parcel<M: Message> {
+    pub(crate) message: M,
+    pub(crate) reply: Option<oneshot::Sender<M::Reply>>,
+}
+
+/// How a told message (no reply channel) is stored.
+struct Told<M>(M);
+/// How an asked message is stored.
+struct Asked<M: Message>(M, oneshot::Sender<M::Reply>);
+
+/// What the envelope's contents can do, whatever their type.
+struct Operations<A: Actor> {
+    /// Moves the contents out and installs the handler future in the slot.
+    open: unsafe fn(NonNull<u8>, *mut A, *mut Context<A>, &mut HandlerSlot),
+    /// Drops the contents unopened.
+    discard: unsafe fn(NonNull<u8>),
+    /// The message type's name, for tracing.
+    message_name: fn() -> &'static str,
+    /// Whether the contents carry a reply channel (`Asked`).
+    asked: bool,
+}
+
+/// A type-erased message for actor `A`.
+pub(crate) struct Envelope<A: Actor> {
+    operations: &'static Operations<A>,
+    storage: Storage,
+}
+
+// SAFETY: an envelope only ever holds a `Told<M>` or `Asked<M>` with
+// `M: Message` (so `Send`), and a `oneshot::Sender` of a `Send` reply.
+unsafe impl<A: Actor> Send for Envelope<A> {}
+
+/// Contents an envelope can hold for actor `A`.
+trait Contents<A: Actor>: Sized + Send + 'static {
+    const NAME: fn() -> &'static str;
+    const ASKED: bool;
+
+    /// Builds the handler future for these contents.
+    ///
+    /// # Safety
+    /// See [`HandlerSlot::put`]: `actor` and `ctx` must stay valid and unused
+    /// until the slot is empty.
+    unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot);
+}
+
+impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
+    const NAME: fn() -> &'static str = std::any::type_name::<M>;
+    const ASKED: bool = false;
+
+    unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
+        // SAFETY (caller): the pointers are valid and exclusively ours until
+        // the slot empties.
+        let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
+        let future = actor.handle(self.0, ctx);
+        unsafe {
+            slot.put(async move {
+                future.await;
+            })
+        };
+    }
+}
+
+impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
+    const NAME: fn() -> &'static str = std::any::type_name::<M>;
+    const ASKED: bool = true;
+
+    unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
+        // SAFETY: as for `Told`.
+        let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
+        let Asked(message, reply) = self;
+        let future = actor.handle(message, ctx);
+        unsafe {
+            slot.put(async move {
+                // The asker may have given up; that is not an error here.
+                let _ = reply.send(future.await);
+            })
+        };
+    }
+}
+
+/// The operation tables, one per (actor, contents, inline or boxed).
+struct Table<A, C>(PhantomData<(A, C)>);
+
+impl<A: Actor, C: Contents<A>> Table<A, C> {
+    const FITS: bool = mem::size_of::<C>() <= mem::size_of::<Storage>()
+        && mem::align_of::<C>() <= mem::align_of::<Storage>();
+
+    const INLINE: Operations<A> = Operations {
+        open: open_inline::<A, C>,
+        discard: discard_inline::<C>,
+        message_name: C::NAME,
+        asked: C::ASKED,
+    };
+
+    const BOXED: Operations<A> = Operations {
+        open: open_boxed::<A, C>,
+        discard: discard_boxed::<C>,
+        message_name: C::NAME,
+        asked: C::ASKED,
+    };
+}
+
+unsafe fn open_inline<A: Actor, C: Contents<A>>(
+    place: NonNull<u8>,
+    actor: *mut A,
+    ctx: *mut Context<A>,
+    slot: &mut HandlerSlot,
+) {
+    // SAFETY (caller): `place` holds a C written by `Envelope::seal`, read once.
+    let contents = unsafe { place.as_ptr().cast::<C>().read() };
+    unsafe { contents.install(actor, ctx, slot) }
+}
+
+unsafe fn discard_inline<C>(place: NonNull<u8>) {
+    // SAFETY (caller): `place` holds a C, dropped once.
+    unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<C>()) }
+}
+
+unsafe fn open_boxed<A: Actor, C: Contents<A>>(
+    place: NonNull<u8>,
+    actor: *mut A,
+    ctx: *mut Context<A>,
+    slot: &mut HandlerSlot,
+) {
+    // SAFETY (caller): `place` holds a `Box<C>` written by `Envelope::seal`.
+    let contents = unsafe { place.as_ptr().cast::<Box<C>>().read() };
+    unsafe { (*contents).install(actor, ctx, slot) }
+}
+
+unsafe fn discard_boxed<C>(place: NonNull<u8>) {
+    // SAFETY (caller): `place` holds a `Box<C>`, dropped once.
+    unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<Box<C>>()) }
+}
+
+impl<A: Actor> Envelope<A> {
+    /// Seals a parcel for actor `A`.
+    pub(crate) fn seal<M: Message>(parcel: Parcel<M>) -> Self
+    where
+        A: Handler<M>,
+    {
+        match parcel.reply {
+            None => Self::store(Told(parcel.message)),
+            Some(reply) => Self::store(Asked(parcel.message, reply)),
+        }
+    }
+
+    fn store<C: Contents<A>>(contents: C) -> Self {
+        let mut storage = Storage::uninit();
+        let place = storage.as_mut_ptr().cast::<u8>();
+        let operations: &'static Operations<A> = if Table::<A, C>::FITS {
+            // SAFETY: FITS checked size and alignment.
+            unsafe { place.cast::<C>().write(contents) };
+            &Table::<A, C>::INLINE
+        } else {
+            // SAFETY: a Box is one word, aligned to a word.
+            unsafe { place.cast::<Box<C>>().write(Box::new(contents)) };
+            &Table::<A, C>::BOXED
+        };
+        Envelope {
+            operations,
+            storage,
+        }
+    }
+
+    /// Takes the parcel back out of an envelope sealed from a `Parcel<M>`.
+    ///
+    /// # Safety
+    /// The envelope must have been sealed by `Envelope::seal::<M>`.
+    pub(crate) unsafe fn unseal<M: Message>(self) -> Parcel<M>
+    where
+        A: Handler<M>,
+    {
+        let mut this = mem::ManuallyDrop::new(self);
+        let place = this.storage.as_mut_ptr().cast::<u8>();
+        // SAFETY (caller): the contents are a Told<M> or an Asked<M>, stored as
+        // the table says; `this` is not dropped, so they are read once.
+        unsafe {
+            if !this.operations.asked {
+                let Told(message) = take::<A, Told<M>>(place);
+                Parcel { message, reply: None }
+            } else {
+                let Asked(message, reply) = take::<A, Asked<M>>(place);
+                Parcel { message, reply: Some(reply) }
+            }
+        }
+    }
+
+    /// The message type's name, for tracing.
+    pub(crate) fn message_name(&self) -> &'static str {
+        (self.operations.message_name)()
+    }
+
+    /// Opens the envelope: builds the handler future for its message in `slot`.
+    ///
+    /// # Safety
+    /// `actor` and `ctx` must stay valid, unmoved and otherwise unused until
+    /// `slot` is empty again.
+    pub(crate) unsafe fn open(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
+        let mut this = mem::ManuallyDrop::new(self);
+        let place = NonNull::from(&mut this.storage).cast::<u8>();
+        // SAFETY: the contents are opened once and `this` is never dropped.
+        unsafe { (this.operations.open)(place, actor, ctx, slot) }
+    }
+}
+
+/// Reads contents of type C out of storage, inline or boxed as C's size says.
+unsafe fn take<A: Actor, C: Contents<A>>(place: *mut u8) -> C {
+    // SAFETY (caller): `place` holds a C as `Envelope::store` wrote it.
+    unsafe {
+        if Table::<A, C>::FITS {
+            place.cast::<C>().read()
+        } else {
+            *place.cast::<Box<C>>().read()
+        }
+    }
+}
+
+impl<A: Actor> Drop for Envelope<A> {
+    fn drop(&mut self) {
+        let place = NonNull::from(&mut self.storage).cast::<u8>();
+        // SAFETY: an envelope that is dropped was never opened or unsealed.
+        unsafe { (self.operations.discard)(place) }
+    }
+}

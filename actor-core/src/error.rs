@@ -1,0 +1,130 @@
+//! The errors of the local runtime.
+//!
+//! Every fallible operation in `actor-core` returns [`Error`]. Operations that
+//! take a message by value and fail before the actor got it hand the message back
+//! inside a [`SendError`], so nothing is lost.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::id::ActorId;
+use crate::stop::StopReason;
+
+/// What went wrong, and with which actor.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The actor has stopped or is stopping and accepts no more messages.
+    #[error("actor {actor} is not accepting messages (it stopped or is stopping); spawn a new one or look it up again")]
+    Stopped {
+        /// The actor addressed.
+        actor: ActorId,
+    },
+    /// `try_tell` found the mailbox full.
+    #[error("the mailbox of actor {actor} is full ({capacity} messages waiting); use `tell` to wait for room, or retry later")]
+    MailboxFull {
+        /// The actor addressed.
+        actor: ActorId,
+        /// The mailbox's capacity.
+        capacity: usize,
+    },
+    /// `ask_timeout` ran out of time before the reply came.
+    #[error("actor {actor} did not reply within {timeout:?}; the message may still be handled later")]
+    Timeout {
+        /// The actor asked.
+        actor: ActorId,
+        /// The time allowed.
+        timeout: Duration,
+    },
+    /// The actor failed (panicked) while handling this message, or failed before
+    /// it got to it.
+    #[error("actor {actor} failed before replying ({reason}); the message was not handled to completion")]
+    Failed {
+        /// The actor asked.
+        actor: ActorId,
+        /// What the failure was.
+        reason: StopReason,
+    },
+    /// The actor stopped without failing before it handled this message (it was
+    /// killed, stopped itself, or was shut down with its parent).
+    #[error("actor {actor} stopped ({reason}) before it handled the message")]
+    NotHandled {
+        /// The actor asked.
+        actor: ActorId,
+        /// Why it stopped.
+        reason: StopReason,
+    },
+    /// `register` was given a name that a live actor already holds.
+    #[error("the name {name:?} is already registered to actor {holder}; choose another name or stop the holder first")]
+    NameTaken {
+        /// The name asked for.
+        name: String,
+        /// The actor holding it.
+        holder: ActorId,
+    },
+    /// `lookup` found no actor under this name.
+    #[error("no actor is registered under {name:?}; it may not have started yet or has stopped")]
+    NotRegistered {
+        /// The name looked up.
+        name: String,
+    },
+    /// `lookup` found an actor of another type under this name.
+    #[error("the actor registered as {name:?} is a {found}, not a {expected}; look it up with the right type")]
+    WrongType {
+        /// The name looked up.
+        name: String,
+        /// The type asked for.
+        expected: &'static str,
+        /// The type registered.
+        found: &'static str,
+    },
+    /// Work given to [`run_blocking`](crate::run_blocking) panicked or was
+    /// cancelled by a runtime shutdown.
+    #[error("blocking work failed: {reason}")]
+    BlockingFailed {
+        /// The panic message, or why the work was cancelled.
+        reason: String,
+    },
+}
+
+/// A message that could not be sent, handed back with the reason.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SendError<M> {
+    /// Why it was not sent.
+    pub error: Error,
+    /// The message, untouched.
+    pub message: M,
+}
+
+impl<M> SendError<M> {
+    /// Takes the message back.
+    pub fn into_message(self) -> M {
+        self.message
+    }
+}
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl<M> std::error::Error for SendError<M> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<M> From<SendError<M>> for Error {
+    fn from(e: SendError<M>) -> Self {
+        e.error
+    }
+}

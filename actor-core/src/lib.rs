@@ -1,0 +1,74 @@
+//! The local runtime of the `actor` framework.
+//!
+//! An actor is a value that owns its state and handles messages one at a time
+//! from its mailbox. This crate defines actors ([`Actor`]), messages
+//! ([`Message`], [`Handler`]), references to running actors ([`ActorRef`],
+//! [`WeakActorRef`], [`Recipient`]), what an actor sees of itself while it runs
+//! ([`Context`]), and a registry of actors by name.
+//!
+//! ```
+//! use actor_core::{spawn, Actor, Context, Handler, Message};
+//!
+//! struct Counter { count: u64 }
+//! impl Actor for Counter {}
+//!
+//! struct Add(u64);
+//! impl Message for Add { type Reply = u64; }
+//!
+//! impl Handler<Add> for Counter {
+//!     async fn handle(&mut self, Add(n): Add, _ctx: &mut Context<Self>) -> u64 {
+//!         self.count += n;
+//!         self.count
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+//! let counter = spawn(Counter { count: 0 });
+//! counter.tell(Add(2)).await?;
+//! assert_eq!(counter.ask(Add(3)).await?, 5);
+//! # Ok(()) }
+//! ```
+//!
+//! Semantics in brief: messages from one sender arrive in the order sent;
+//! mailboxes are bounded (`tell` waits when full, `try_tell` fails); a panic
+//! fails only the actor it happens in, and whoever awaited a reply from it gets
+//! a typed [`Error`]. `docs/design.md` in the repository has the full story.
+
+mod actor;
+mod actor_ref;
+mod blocking;
+mod cell;
+mod context;
+mod envelope;
+mod error;
+mod id;
+mod mailbox;
+mod message;
+mod recipient;
+mod registry;
+mod slot;
+mod spawn;
+mod stop;
+mod timer;
+
+pub use actor::{Actor, BoxError, MailboxCapacity, DEFAULT_MAILBOX_CAPACITY};
+pub use actor_ref::{ActorRef, WeakActorRef};
+pub use blocking::run_blocking;
+pub use context::{Context, CHILD_SHUTDOWN_TIMEOUT};
+pub use error::{Error, SendError};
+pub use id::ActorId;
+pub use message::{Handler, Message};
+pub use recipient::Recipient;
+pub use registry::{lookup, register, unregister};
+pub use spawn::spawn;
+pub use stop::StopReason;
+pub use timer::TimerHandle;
+
+/// Everything an application needs: `use actor_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        lookup, register, run_blocking, spawn, Actor, ActorId, ActorRef, BoxError, Context, Error,
+        Handler, MailboxCapacity, Message, Recipient, SendError, StopReason, TimerHandle,
+        WeakActorRef,
+    };
+}

@@ -1,0 +1,192 @@
+//! The handler slot: where the future of the message being handled lives.
+//!
+//! An actor handles one message at a time, so at most one handler future exists
+//! per actor. Instead of boxing each one, the actor keeps one heap buffer,
+//! constructs each handler future in it, polls it there until it completes, and
+//! drops it in place. The buffer grows to fit the largest handler future seen
+//! and is then reused: a message costs no allocation here.
+//!
+//! The handler future borrows the actor's state and context. The slot erases that
+//! borrow; the actor loop guarantees the borrowed values stay put and are not
+//! touched until the slot is empty again.
+
+use std::alloc::{self, Layout};
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::{Context, Poll};
+
+/// The functions that operate on the future currently in the slot.
+struct Occupant {
+    poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<()>,
+    drop: unsafe fn(NonNull<u8>),
+}
+
+pub(crate) struct HandlerSlot {
+    buffer: NonNull<u8>,
+    layout: Layout,
+    occupant: Option<Occupant>,
+}
+
+// SAFETY: only futures that are `Send` are placed in the slot (see `put`).
+unsafe impl Send for HandlerSlot {}
+
+impl HandlerSlot {
+    /// An empty slot; allocates nothing until the first future.
+    pub(crate) fn new() -> Self {
+        HandlerSlot {
+            buffer: NonNull::dangling(),
+            layout: Layout::new::<()>(),
+            occupant: None,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.occupant.is_none()
+    }
+
+    /// Moves `future` into the slot.
+    ///
+    /// # Safety
+    /// Everything `future` borrows must stay valid, unmoved and otherwise
+    /// unused until the slot is empty again (the future completed, or
+    /// [`HandlerSlot::clear`] ran).
+    pub(crate) unsafe fn put<F: Future<Output = ()> + Send>(&mut self, future: F) {
+        debug_assert!(self.is_empty(), "one handler future at a time");
+        let needed = Layout::new::<F>();
+        if needed.size() > self.layout.size() || needed.align() > self.layout.align() {
+            self.grow(needed);
+        }
+        let place = self.buffer.as_ptr().cast::<F>();
+        // SAFETY: the buffer fits F's size and alignment and is unoccupied.
+        unsafe { place.write(future) };
+        self.occupant = Some(Occupant {
+            poll: poll_in_place::<F>,
+            drop: drop_in_place::<F>,
+        });
+    }
+
+    /// Polls the future in the slot; empties the slot when it completes.
+    /// An empty slot is ready.
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(occupant) = &self.occupant else {
+            return Poll::Ready(());
+        };
+        // SAFETY: the occupant was written by `put` and is still in place; the
+        // buffer does not move while occupied, which is what pinning requires.
+        let ready = unsafe { (occupant.poll)(self.buffer, cx) };
+        if ready.is_ready() {
+            self.clear();
+        }
+        ready
+    }
+
+    /// Drops the future in the slot, if any. Also used after it panicked.
+    pub(crate) fn clear(&mut self) {
+        if let Some(occupant) = self.occupant.take() {
+            // SAFETY: the occupant is in place and, having been taken out of
+            // `self.occupant`, is dropped exactly once even if drop panics.
+            unsafe { (occupant.drop)(self.buffer) };
+        }
+    }
+
+    fn grow(&mut self, needed: Layout) {
+        let layout = Layout::from_size_align(
+            needed.size().max(self.layout.size()),
+            needed.align().max(self.layout.align()),
+        )
+        .expect("a future's layout is valid");
+        self.release();
+        if layout.size() == 0 {
+            // A dangling pointer aligned to `layout.align()` is a valid place
+            // for a zero-sized value.
+            self.buffer = NonNull::new(layout.align() as *mut u8).expect("alignment is non-zero");
+        } else {
+            // SAFETY: the size is non-zero.
+            let raw = unsafe { alloc::alloc(layout) };
+            self.buffer = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
+        }
+        self.layout = layout;
+    }
+
+    fn release(&mut self) {
+        if self.layout.size() != 0 {
+            // SAFETY: allocated in `grow` with this very layout.
+            unsafe { alloc::dealloc(self.buffer.as_ptr(), self.layout) };
+        }
+        self.layout = Layout::new::<()>();
+        self.buffer = NonNull::dangling();
+    }
+}
+
+impl Drop for HandlerSlot {
+    fn drop(&mut self) {
+        self.clear();
+        self.release();
+    }
+}
+
+unsafe fn poll_in_place<F: Future<Output = ()>>(place: NonNull<u8>, cx: &mut Context<'_>) -> Poll<()> {
+    // SAFETY (caller): `place` holds a live F that never moves while occupied.
+    let future = unsafe { std::pin::Pin::new_unchecked(&mut *place.as_ptr().cast::<F>()) };
+    future.poll(cx)
+}
+
+unsafe fn drop_in_place<F>(place: NonNull<u8>) {
+    // SAFETY (caller): `place` holds a live F, dropped once.
+    unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<F>()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    struct CountDrops(Arc<AtomicUsize>);
+    impl Drop for CountDrops {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn futures_of_different_sizes_reuse_one_buffer() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut slot = HandlerSlot::new();
+        let mut total = 0u64;
+        for round in 0..3u64 {
+            let big = [round; 32];
+            let guard = CountDrops(drops.clone());
+            let out = &mut total;
+            unsafe {
+                slot.put(async move {
+                    let _g = guard;
+                    tokio::task::yield_now().await;
+                    *out += big.iter().sum::<u64>();
+                })
+            };
+            std::future::poll_fn(|cx| slot.poll(cx)).await;
+            assert!(slot.is_empty());
+        }
+        assert_eq!(total, 32 * (0 + 1 + 2));
+        assert_eq!(drops.load(Ordering::SeqCst), 3);
+        unsafe { slot.put(async {}) };
+        assert!(!slot.is_empty());
+    }
+
+    #[test]
+    fn clear_drops_an_unfinished_future_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut slot = HandlerSlot::new();
+        let guard = CountDrops(drops.clone());
+        unsafe {
+            slot.put(async move {
+                let _g = guard;
+                std::future::pending::<()>().await;
+            })
+        };
+        slot.clear();
+        slot.clear();
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    }
+}

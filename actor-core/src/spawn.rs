@@ -1,0 +1,260 @@
+//! Spawning actors, and the task that runs each one.
+//!
+//! An actor runs as one tokio task: `started`, then its messages one at a time,
+//! then `stopping`, its children and timers, and `stopped`. A panic anywhere in
+//! it is caught at the task's edge and becomes the actor's
+//! [`StopReason::Failed`]; nothing outside the actor is affected.
+//!
+//! The message loop is a hand-written future rather than an `async` block
+//! because it keeps the handler future in the actor's [`HandlerSlot`] and polls
+//! it there, which is what makes a message cost no allocation.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use tracing::Instrument;
+
+use crate::actor::Actor;
+use crate::actor_ref::ActorRef;
+use crate::cell::Cell;
+use crate::context::Context;
+use crate::envelope::Envelope;
+use crate::id::ActorId;
+use crate::mailbox::Delivery;
+use crate::registry;
+use crate::slot::HandlerSlot;
+use crate::stop::StopReason;
+
+/// How many messages an actor handles before it lets other tasks on its
+/// thread run.
+const MESSAGES_PER_TURN: u32 = 128;
+
+/// Spawns an actor with no parent on the current tokio runtime and returns a
+/// reference to it. The actor runs until it stops itself, is stopped or killed,
+/// fails, or the last strong reference to it is dropped.
+///
+/// ```
+/// use actor_core::{spawn, Actor};
+///
+/// struct Idle;
+/// impl Actor for Idle {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let idle = spawn(Idle);
+/// idle.stop();
+/// assert_eq!(idle.join().await, actor_core::StopReason::Normal);
+/// # }
+/// ```
+///
+/// # Panics
+/// When called outside a tokio runtime, like `tokio::spawn`.
+pub fn spawn<A: Actor>(actor: A) -> ActorRef<A> {
+    start(actor, None)
+}
+
+pub(crate) fn start<A: Actor>(actor: A, parent: Option<ActorId>) -> ActorRef<A> {
+    let id = ActorId::next(A::name());
+    let cell = Arc::new(Cell::new(id, A::mailbox_capacity().limit()));
+    let context = Context::new(cell.clone(), parent);
+    let span = tracing::debug_span!("actor", actor = %id);
+    tokio::spawn(run(actor, context).instrument(span));
+    ActorRef::adopt(cell)
+}
+
+/// The whole life of one actor.
+async fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) {
+    let cell = ctx.cell().clone();
+    let mut end = EndGuard {
+        cell: &cell,
+        ended: false,
+    };
+    tracing::trace!("starting");
+    let reason = match CatchPanic(actor.started(&mut ctx)).await {
+        Ok(Ok(())) => {
+            let reason = MessageLoop::new(&mut actor, &mut ctx, &cell).await;
+            if reason != StopReason::Killed {
+                if let Err(panic) = CatchPanic(actor.stopping(&mut ctx)).await {
+                    let failure = StopReason::from_panic("stopping", &*panic);
+                    tracing::error!(%failure, "the stopping hook panicked");
+                }
+            }
+            reason
+        }
+        Ok(Err(error)) => StopReason::failed(format_args!("started returned an error: {error}")),
+        Err(panic) => StopReason::from_panic("started", &*panic),
+    };
+    // Record the reason before anything still queued is dropped, so that
+    // askers see why their message went unanswered.
+    drop(cell.mailbox.finish(reason.clone()));
+    if reason.is_failure() {
+        tracing::error!(%reason, "actor failed");
+    } else {
+        tracing::debug!(%reason, "actor stopping");
+    }
+    ctx.shut_down_dependents(reason == StopReason::Killed).await;
+    registry::forget(&cell);
+    if let Err(panic) = CatchPanic(actor.stopped(&reason)).await {
+        let failure = StopReason::from_panic("stopped", &*panic);
+        tracing::error!(%failure, "the stopped hook panicked");
+    }
+    end.ended = true;
+    cell.mailbox.terminate();
+}
+
+/// Ends the actor's bookkeeping if its task is dropped before it finished (the
+/// runtime shut down), so that nobody awaits it forever.
+struct EndGuard<'a, A: Actor> {
+    cell: &'a Arc<Cell<A>>,
+    ended: bool,
+}
+
+impl<A: Actor> Drop for EndGuard<'_, A> {
+    fn drop(&mut self) {
+        if !self.ended {
+            drop(self.cell.mailbox.finish(StopReason::Killed));
+            registry::forget(self.cell);
+            self.cell.mailbox.terminate();
+        }
+    }
+}
+
+/// Polls a future, turning a panic into an `Err` with the panic's payload.
+struct CatchPanic<F>(F);
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning; the inner future is never moved.
+        let inner = unsafe { self.map_unchecked_mut(|c| &mut c.0) };
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// Takes messages from the mailbox and handles them, one at a time, until the
+/// actor stops. Resolves to the stop reason.
+struct MessageLoop<'a, A: Actor> {
+    // The actor and its context are reached through raw pointers taken once,
+    // because the handler future in `slot` borrows them between polls.
+    actor: *mut A,
+    ctx: *mut Context<A>,
+    cell: &'a Cell<A>,
+    batch: VecDeque<Envelope<A>>,
+    slot: HandlerSlot,
+    message: &'static str,
+    span: tracing::Span,
+    _borrows: PhantomData<&'a mut (A, Context<A>)>,
+}
+
+// SAFETY: the raw pointers stand for the `&'a mut` borrows in `_borrows`; A and
+// Context<A> are Send, and so is everything else here.
+unsafe impl<A: Actor> Send for MessageLoop<'_, A> {}
+
+impl<'a, A: Actor> MessageLoop<'a, A> {
+    fn new(actor: &'a mut A, ctx: &'a mut Context<A>, cell: &'a Cell<A>) -> Self {
+        MessageLoop {
+            actor,
+            ctx,
+            cell,
+            batch: VecDeque::new(),
+            slot: HandlerSlot::new(),
+            message: "",
+            span: tracing::Span::none(),
+            _borrows: PhantomData,
+        }
+    }
+
+    /// Stops handling: records `reason` where askers can read it, then drops
+    /// the message in hand and everything queued.
+    fn end(&mut self, reason: StopReason) -> StopReason {
+        let queued = self.cell.mailbox.finish(reason.clone());
+        // Dropping a half-run handler runs user destructors, which may panic.
+        if catch_unwind(AssertUnwindSafe(|| self.slot.clear())).is_err() {
+            tracing::error!("dropping an interrupted handler panicked");
+        }
+        drop(queued);
+        self.batch.clear();
+        reason
+    }
+
+    fn handle_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<StopReason> {
+        let mut turn = MESSAGES_PER_TURN;
+        loop {
+            if self.cell.mailbox.is_killed() {
+                return Poll::Ready(self.end(StopReason::Killed));
+            }
+            if !self.slot.is_empty() {
+                let polled = {
+                    let _entered = self.span.enter();
+                    catch_unwind(AssertUnwindSafe(|| self.slot.poll(cx)))
+                };
+                match polled {
+                    Ok(Poll::Ready(())) => {}
+                    Ok(Poll::Pending) => {
+                        if self.cell.mailbox.watch_kill(cx) {
+                            continue;
+                        }
+                        return Poll::Pending;
+                    }
+                    Err(panic) => {
+                        let place = format!("the handler of {}", self.message);
+                        return Poll::Ready(self.end(StopReason::from_panic(&place, &*panic)));
+                    }
+                }
+                turn -= 1;
+                if turn == 0 {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+            // SAFETY: the slot is empty, so nothing else borrows the context.
+            if unsafe { (*self.ctx).stop_requested() } {
+                return Poll::Ready(self.end(StopReason::Normal));
+            }
+            let envelope = match self.batch.pop_front() {
+                Some(envelope) => envelope,
+                None => match self.cell.mailbox.poll_take(cx, &mut self.batch) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Delivery::Batch) => continue,
+                    Poll::Ready(Delivery::Drained(reason)) => return Poll::Ready(self.end(reason)),
+                    Poll::Ready(Delivery::Killed) => return Poll::Ready(self.end(StopReason::Killed)),
+                },
+            };
+            self.message = envelope.message_name();
+            self.span = tracing::trace_span!("message", message = self.message);
+            let (actor, ctx) = (self.actor, self.ctx);
+            let slot = &mut self.slot;
+            // SAFETY: the actor and context outlive this loop ('a), do not move,
+            // and are not touched again until the slot is empty.
+            let opened = catch_unwind(AssertUnwindSafe(|| unsafe { envelope.open(actor, ctx, slot) }));
+            if let Err(panic) = opened {
+                let place = format!("the handler of {}", self.message);
+                return Poll::Ready(self.end(StopReason::from_panic(&place, &*panic)));
+            }
+        }
+    }
+}
+
+impl<A: Actor> Future for MessageLoop<'_, A> {
+    type Output = StopReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<StopReason> {
+        self.get_mut().handle_next(cx)
+    }
+}
+
+impl<A: Actor> Drop for MessageLoop<'_, A> {
+    fn drop(&mut self) {
+        // The handler future borrows the actor: it must go first.
+        self.slot.clear();
+    }
+}

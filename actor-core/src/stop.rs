@@ -1,0 +1,80 @@
+//! Why an actor stopped.
+//!
+//! A [`StopReason`] is a value: it is what [`ActorRef::join`](crate::ActorRef::join)
+//! returns, what the `stopped` hook receives, and what an asker is told when the
+//! actor ended before replying. It prints as-is in logs.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+/// Why an actor stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// It stopped by itself or on request, after handling what it had to handle,
+    /// or because no strong reference to it was left.
+    Normal,
+    /// Its parent stopped, and stopped its children with it.
+    Shutdown,
+    /// It was killed: stopped at once, without handling what was queued.
+    Killed,
+    /// A handler or a lifecycle hook panicked or returned an error. The text is
+    /// the panic message or the error, prefixed with where it happened.
+    Failed(Arc<str>),
+}
+
+impl StopReason {
+    /// A failure with the given description.
+    pub fn failed(description: impl fmt::Display) -> Self {
+        StopReason::Failed(description.to_string().into())
+    }
+
+    /// Whether the actor failed (as opposed to stopping on purpose).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, StopReason::Failed(_))
+    }
+
+    /// A failure built from a caught panic's payload.
+    pub(crate) fn from_panic(place: &str, payload: &(dyn Any + Send)) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            s
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.as_str()
+        } else {
+            "a panic with a non-text payload"
+        };
+        StopReason::failed(format_args!("panicked in {place}: {message}"))
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::Normal => f.write_str("normal"),
+            StopReason::Shutdown => f.write_str("shutdown"),
+            StopReason::Killed => f.write_str("killed"),
+            StopReason::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_payloads_become_readable_reasons() {
+        let text: Box<dyn Any + Send> = Box::new("boom");
+        let owned: Box<dyn Any + Send> = Box::new(String::from("bang 7"));
+        let other: Box<dyn Any + Send> = Box::new(7_u8);
+        assert_eq!(
+            StopReason::from_panic("handler", &*text).to_string(),
+            "failed: panicked in handler: boom"
+        );
+        assert!(StopReason::from_panic("started", &*owned)
+            .to_string()
+            .ends_with("bang 7"));
+        assert!(StopReason::from_panic("x", &*other).is_failure());
+    }
+}

@@ -1,0 +1,1 @@
+//! Placeholder: the macros helper replaces this file.

@@ -1,0 +1,36 @@
+//! `actor`: an async actor framework for Rust.
+//!
+//! This is the facade crate: it re-exports the framework's crates so that an
+//! application depends on `actor` alone and writes `use actor::prelude::*;`.
+//!
+//! - [`core`] (`actor-core`): actors, messages, mailboxes, references, context,
+//!   registry: everything that runs inside one process.
+//!
+//! ```
+//! use actor::prelude::*;
+//!
+//! struct Echo;
+//! impl Actor for Echo {}
+//!
+//! struct Shout(String);
+//! impl Message for Shout { type Reply = String; }
+//!
+//! impl Handler<Shout> for Echo {
+//!     async fn handle(&mut self, Shout(s): Shout, _ctx: &mut Context<Self>) -> String {
+//!         s.to_uppercase()
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! let echo = spawn(Echo);
+//! assert_eq!(echo.ask(Shout("hi".into())).await?, "HI");
+//! # Ok(()) }
+//! ```
+
+pub use actor_core as core;
+pub use actor_core::*;
+
+/// Everything an application needs: `use actor::prelude::*;`.
+pub mod prelude {
+    pub use actor_core::prelude::*;
+}
