@@ -1,1 +1,594 @@
-fn main(){}
+//! Core runtime benchmarks, each next to a hand-written tokio baseline measured
+//! in the same run.
+//!
+//! Run: `cargo bench --bench core` (add `-- --quick` for a short run, or a
+//! workload name such as `-- ring` to run one).
+//!
+//! The baseline is what one would write without a framework: a tokio task that
+//! owns a `u64` and reads a bounded `tokio::sync::mpsc::channel(64)`, replying
+//! through a `oneshot`. Every workload runs on a `current_thread` runtime and on
+//! a `multi_thread` runtime with 2 workers. The cost column is
+//! baseline rate / our rate: 1.0x is as cheap as the raw channel.
+//!
+//! Each workload asserts its count, so a broken runtime cannot report a figure.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actor::prelude::*;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+// ---------------------------------------------------------------- the actor
+
+struct Counter {
+    count: u64,
+}
+
+impl Actor for Counter {}
+
+struct Add(u64);
+impl Message for Add {
+    type Reply = ();
+}
+
+struct Get;
+impl Message for Get {
+    type Reply = u64;
+}
+
+impl Handler<Add> for Counter {
+    async fn handle(&mut self, Add(n): Add, _ctx: &mut Context<Self>) {
+        self.count += n;
+    }
+}
+
+impl Handler<Get> for Counter {
+    async fn handle(&mut self, _: Get, _ctx: &mut Context<Self>) -> u64 {
+        self.count
+    }
+}
+
+// ---------------------------------------------------------------- the baseline
+
+enum Command {
+    Add(u64),
+    Get(oneshot::Sender<u64>),
+}
+
+/// The raw-tokio counter: a task owning a `u64`, reading a bounded channel.
+fn raw_counter() -> (mpsc::Sender<Command>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(async move {
+        let mut count = 0u64;
+        while let Some(command) = rx.recv().await {
+            match command {
+                Command::Add(n) => count += n,
+                Command::Get(reply) => {
+                    let _ = reply.send(count);
+                }
+            }
+        }
+    });
+    (tx, task)
+}
+
+async fn raw_get(tx: &mpsc::Sender<Command>) -> u64 {
+    let (reply, answer) = oneshot::channel();
+    tx.send(Command::Get(reply))
+        .await
+        .expect("raw counter alive");
+    answer.await.expect("raw counter replies")
+}
+
+// ---------------------------------------------------------------- workloads
+
+const TELL_MESSAGES: u64 = 2_000_000;
+const FAN_IN_SENDERS: u64 = 2;
+const FAN_IN_MESSAGES: u64 = 1_000_000;
+const ASKS: usize = 200_000;
+const RING_SIZE: usize = 1_000;
+const RING_HOPS: u64 = 1_000_000;
+const SPAWNS: usize = 100_000;
+
+async fn tell_actor(messages: u64) -> Duration {
+    let counter = spawn(Counter { count: 0 });
+    let start = Instant::now();
+    for _ in 0..messages {
+        counter.tell(Add(1)).await.expect("counter alive");
+    }
+    let count = counter.ask(Get).await.expect("counter replies");
+    let elapsed = start.elapsed();
+    assert_eq!(count, messages);
+    elapsed
+}
+
+async fn tell_raw(messages: u64) -> Duration {
+    let (tx, _task) = raw_counter();
+    let start = Instant::now();
+    for _ in 0..messages {
+        tx.send(Command::Add(1)).await.expect("raw counter alive");
+    }
+    let count = raw_get(&tx).await;
+    let elapsed = start.elapsed();
+    assert_eq!(count, messages);
+    elapsed
+}
+
+async fn fan_in_actor(senders: u64, each: u64) -> Duration {
+    let counter = spawn(Counter { count: 0 });
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..senders)
+        .map(|_| {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                for _ in 0..each {
+                    counter.tell(Add(1)).await.expect("counter alive");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("sender finished");
+    }
+    let count = counter.ask(Get).await.expect("counter replies");
+    let elapsed = start.elapsed();
+    assert_eq!(count, senders * each);
+    elapsed
+}
+
+async fn fan_in_raw(senders: u64, each: u64) -> Duration {
+    let (tx, _task) = raw_counter();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..senders)
+        .map(|_| {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                for _ in 0..each {
+                    tx.send(Command::Add(1)).await.expect("raw counter alive");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("sender finished");
+    }
+    let count = raw_get(&tx).await;
+    let elapsed = start.elapsed();
+    assert_eq!(count, senders * each);
+    elapsed
+}
+
+/// Returns per-ask latencies, sorted.
+async fn ask_actor(asks: usize) -> (Duration, Vec<Duration>) {
+    let counter = spawn(Counter { count: 7 });
+    let mut latencies = Vec::with_capacity(asks);
+    let start = Instant::now();
+    for _ in 0..asks {
+        let t = Instant::now();
+        let count = counter.ask(Get).await.expect("counter replies");
+        latencies.push(t.elapsed());
+        assert_eq!(count, 7);
+    }
+    let elapsed = start.elapsed();
+    latencies.sort_unstable();
+    (elapsed, latencies)
+}
+
+async fn ask_raw(asks: usize) -> (Duration, Vec<Duration>) {
+    let (tx, _task) = raw_counter();
+    tx.send(Command::Add(7)).await.expect("raw counter alive");
+    let mut latencies = Vec::with_capacity(asks);
+    let start = Instant::now();
+    for _ in 0..asks {
+        let t = Instant::now();
+        let count = raw_get(&tx).await;
+        latencies.push(t.elapsed());
+        assert_eq!(count, 7);
+    }
+    let elapsed = start.elapsed();
+    latencies.sort_unstable();
+    (elapsed, latencies)
+}
+
+struct RingNode {
+    next: Option<ActorRef<RingNode>>,
+    hops: Arc<std::sync::atomic::AtomicU64>,
+    done: Arc<Notify>,
+}
+
+impl Actor for RingNode {}
+
+struct Link(ActorRef<RingNode>);
+impl Message for Link {
+    type Reply = ();
+}
+
+struct Token(u64);
+impl Message for Token {
+    type Reply = ();
+}
+
+impl Handler<Link> for RingNode {
+    async fn handle(&mut self, Link(next): Link, _ctx: &mut Context<Self>) {
+        self.next = Some(next);
+    }
+}
+
+impl Handler<Token> for RingNode {
+    async fn handle(&mut self, Token(left): Token, _ctx: &mut Context<Self>) {
+        self.hops.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if left == 0 {
+            self.done.notify_one();
+        } else if let Some(next) = &self.next {
+            next.tell(Token(left - 1)).await.expect("ring node alive");
+        }
+    }
+}
+
+async fn ring_actor(size: usize, hops: u64) -> Duration {
+    let done = Arc::new(Notify::new());
+    let counted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let nodes: Vec<_> = (0..size)
+        .map(|_| {
+            spawn(RingNode {
+                next: None,
+                hops: counted.clone(),
+                done: done.clone(),
+            })
+        })
+        .collect();
+    for (i, node) in nodes.iter().enumerate() {
+        let next = nodes[(i + 1) % size].clone();
+        node.ask(Link(next)).await.expect("ring node alive");
+    }
+    let start = Instant::now();
+    nodes[0]
+        .tell(Token(hops - 1))
+        .await
+        .expect("ring node alive");
+    done.notified().await;
+    let elapsed = start.elapsed();
+    assert_eq!(counted.load(std::sync::atomic::Ordering::Relaxed), hops);
+    // The ring is a reference cycle: stop it explicitly.
+    for node in &nodes {
+        node.stop();
+    }
+    for node in &nodes {
+        node.join().await;
+    }
+    elapsed
+}
+
+async fn ring_raw(size: usize, hops: u64) -> Duration {
+    let done = Arc::new(Notify::new());
+    let counted = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..size).map(|_| mpsc::channel::<u64>(64)).unzip();
+    let mut tasks = Vec::with_capacity(size);
+    for (i, mut rx) in receivers.into_iter().enumerate() {
+        let next = senders[(i + 1) % size].clone();
+        let done = done.clone();
+        let counted = counted.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(left) = rx.recv().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if left == 0 {
+                    done.notify_one();
+                    break;
+                }
+                if next.send(left - 1).await.is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+    let start = Instant::now();
+    senders[0].send(hops - 1).await.expect("ring task alive");
+    done.notified().await;
+    let elapsed = start.elapsed();
+    assert_eq!(counted.load(std::sync::atomic::Ordering::Relaxed), hops);
+    drop(senders);
+    for task in tasks {
+        task.abort();
+    }
+    elapsed
+}
+
+async fn spawn_actor(count: usize) -> Duration {
+    let start = Instant::now();
+    let counters: Vec<_> = (0..count).map(|_| spawn(Counter { count: 1 })).collect();
+    let mut total = 0;
+    for counter in &counters {
+        total += counter.ask(Get).await.expect("counter replies");
+    }
+    for counter in &counters {
+        counter.stop();
+    }
+    for counter in &counters {
+        assert_eq!(counter.join().await, StopReason::Normal);
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(total, count as u64);
+    elapsed
+}
+
+async fn spawn_raw(count: usize) -> Duration {
+    let start = Instant::now();
+    let counters: Vec<_> = (0..count)
+        .map(|_| {
+            let (tx, task) = raw_counter();
+            (tx, task)
+        })
+        .collect();
+    let mut total = 0;
+    for (tx, _) in &counters {
+        tx.send(Command::Add(1)).await.expect("raw counter alive");
+        total += raw_get(tx).await;
+    }
+    let mut tasks = Vec::with_capacity(count);
+    for (tx, task) in counters {
+        drop(tx);
+        tasks.push(task);
+    }
+    for task in tasks {
+        task.await.expect("raw counter ended");
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(total, count as u64);
+    elapsed
+}
+
+fn resident_bytes() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: usize = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Keeps `count` started, idle actors (or raw tasks) alive and returns the
+/// growth of resident memory per one. Run in a fresh process, so that memory
+/// freed by earlier workloads cannot hide the cost.
+async fn idle(count: usize, raw: bool) -> f64 {
+    // Let the runtime and allocator set up their own structures first.
+    for _ in 0..1_000 {
+        tokio::spawn(async {}).await.expect("warm-up task");
+    }
+    let before = resident_bytes();
+    let mut total = 0;
+    let elapsed = if raw {
+        let counters: Vec<_> = (0..count).map(|_| raw_counter()).collect();
+        for (tx, _) in &counters {
+            tx.send(Command::Add(1)).await.expect("raw counter alive");
+            total += raw_get(tx).await;
+        }
+        let grown = resident_bytes().saturating_sub(before);
+        black_box(&counters);
+        grown
+    } else {
+        let counters: Vec<_> = (0..count).map(|_| spawn(Counter { count: 1 })).collect();
+        for counter in &counters {
+            total += counter.ask(Get).await.expect("counter replies");
+        }
+        let grown = resident_bytes().saturating_sub(before);
+        black_box(&counters);
+        grown
+    };
+    assert_eq!(total, count as u64);
+    elapsed as f64 / count as f64
+}
+
+/// Runs [`idle`] in a child process of this benchmark and reads its answer.
+fn idle_in_child(count: usize, raw: bool, multi: bool) -> f64 {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let output = std::process::Command::new(exe)
+        .args([
+            "--idle-child",
+            if raw { "raw" } else { "actor" },
+            if multi { "multi" } else { "current" },
+        ])
+        .arg(count.to_string())
+        .output()
+        .expect("the benchmark can run itself");
+    assert!(output.status.success(), "idle child failed: {output:?}");
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .expect("the idle child prints bytes per actor")
+}
+
+// ---------------------------------------------------------------- harness
+
+struct Options {
+    rounds: usize,
+    scale: u64,
+    only: Option<String>,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    Options {
+        rounds: if quick { 1 } else { 5 },
+        scale: if quick { 10 } else { 1 },
+        only: args.into_iter().find(|a| !a.starts_with("--")),
+    }
+}
+
+fn runtime(multi: bool) -> tokio::runtime::Runtime {
+    let mut builder = if multi {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().expect("a tokio runtime")
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+/// Runs baseline and ours alternately `rounds` times; returns median rates
+/// (operations per second) as (baseline, ours).
+fn compare<B, O, BF, OF>(
+    rt: &tokio::runtime::Runtime,
+    rounds: usize,
+    ops: f64,
+    baseline: B,
+    ours: O,
+) -> (f64, f64)
+where
+    B: Fn() -> BF,
+    O: Fn() -> OF,
+    BF: std::future::Future<Output = Duration>,
+    OF: std::future::Future<Output = Duration>,
+{
+    let mut base = Vec::new();
+    let mut mine = Vec::new();
+    for _ in 0..rounds {
+        base.push(ops / rt.block_on(baseline()).as_secs_f64());
+        mine.push(ops / rt.block_on(ours()).as_secs_f64());
+    }
+    (median(base), median(mine))
+}
+
+fn report(workload: &str, flavor: &str, unit: &str, (baseline, ours): (f64, f64)) {
+    println!(
+        "{workload:<10} {flavor:<14} baseline {:>12.0} {unit}/s   actor {:>12.0} {unit}/s   cost {:.2}x",
+        baseline,
+        ours,
+        baseline / ours
+    );
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p) as usize]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, kind, flavor, count] = &args[..] {
+        if flag == "--idle-child" {
+            let rt = runtime(flavor == "multi");
+            let count = count.parse().expect("a count");
+            println!("{}", rt.block_on(idle(count, kind == "raw")));
+            return;
+        }
+    }
+    let opts = options();
+    let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
+    println!(
+        "actor core benchmarks: {} rounds, median; cost = baseline rate / actor rate (1.00x = as cheap as raw tokio)",
+        opts.rounds
+    );
+    for multi in [false, true] {
+        let flavor = if multi {
+            "multi_thread(2)"
+        } else {
+            "current_thread"
+        };
+        let rt = runtime(multi);
+        let s = opts.scale;
+        if wanted("tell") {
+            let n = TELL_MESSAGES / s;
+            let r = compare(&rt, opts.rounds, n as f64, || tell_raw(n), || tell_actor(n));
+            report("tell", flavor, "msg", r);
+        }
+        if wanted("fan-in") {
+            let n = FAN_IN_MESSAGES / s;
+            let total = (FAN_IN_SENDERS * n) as f64;
+            let r = compare(
+                &rt,
+                opts.rounds,
+                total,
+                || fan_in_raw(FAN_IN_SENDERS, n),
+                || fan_in_actor(FAN_IN_SENDERS, n),
+            );
+            report("fan-in", flavor, "msg", r);
+        }
+        if wanted("ask") {
+            let n = ASKS / s as usize;
+            let mut base = Vec::new();
+            let mut mine = Vec::new();
+            for _ in 0..opts.rounds {
+                base.push(rt.block_on(ask_raw(n)));
+                mine.push(rt.block_on(ask_actor(n)));
+            }
+            let rate = |runs: &[(Duration, Vec<Duration>)]| {
+                median(
+                    runs.iter()
+                        .map(|(d, _)| n as f64 / d.as_secs_f64())
+                        .collect(),
+                )
+            };
+            let pct = |runs: &[(Duration, Vec<Duration>)], p| {
+                median(
+                    runs.iter()
+                        .map(|(_, l)| percentile(l, p).as_nanos() as f64)
+                        .collect(),
+                )
+            };
+            report("ask", flavor, "ask", (rate(&base), rate(&mine)));
+            println!(
+                "{:<10} {flavor:<14} baseline p50 {:>6.0} ns p99 {:>6.0} ns   actor p50 {:>6.0} ns p99 {:>6.0} ns   p50 cost {:.2}x",
+                "ask-lat",
+                pct(&base, 0.5),
+                pct(&base, 0.99),
+                pct(&mine, 0.5),
+                pct(&mine, 0.99),
+                pct(&mine, 0.5) / pct(&base, 0.5)
+            );
+        }
+        if wanted("ring") {
+            let hops = RING_HOPS / s;
+            let r = compare(
+                &rt,
+                opts.rounds,
+                hops as f64,
+                || ring_raw(RING_SIZE, hops),
+                || ring_actor(RING_SIZE, hops),
+            );
+            report("ring", flavor, "hop", r);
+        }
+        if wanted("spawn") {
+            let n = SPAWNS / s as usize;
+            let r = compare(
+                &rt,
+                opts.rounds,
+                n as f64,
+                || spawn_raw(n),
+                || spawn_actor(n),
+            );
+            report("spawn", flavor, "actor", r);
+        }
+        if wanted("idle") {
+            let n = SPAWNS / s as usize;
+            let base = median(
+                (0..opts.rounds)
+                    .map(|_| idle_in_child(n, true, multi))
+                    .collect(),
+            );
+            let mine = median(
+                (0..opts.rounds)
+                    .map(|_| idle_in_child(n, false, multi))
+                    .collect(),
+            );
+            println!(
+                "{:<10} {flavor:<14} baseline {:>8.0} bytes/task    actor {:>8.0} bytes/actor   ratio {:.2}x",
+                "idle",
+                base,
+                mine,
+                mine / base
+            );
+        }
+    }
+}

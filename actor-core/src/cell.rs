@@ -191,19 +191,28 @@ pub(crate) async fn tell<M: Message, S: MessageSink<M> + ?Sized>(
     sink: &S,
     message: M,
 ) -> Result<(), SendError<M>> {
-    push(sink, Parcel { message, reply: None })
-        .await
-        .map_err(|parcel| SendError {
-            error: Error::Stopped { actor: sink.id() },
-            message: parcel.message,
-        })
+    push(
+        sink,
+        Parcel {
+            message,
+            reply: None,
+        },
+    )
+    .await
+    .map_err(|parcel| SendError {
+        error: Error::Stopped { actor: sink.id() },
+        message: parcel.message,
+    })
 }
 
 pub(crate) fn try_tell<M: Message, S: MessageSink<M> + ?Sized>(
     sink: &S,
     message: M,
 ) -> Result<(), SendError<M>> {
-    sink.try_push(Parcel { message, reply: None })
+    sink.try_push(Parcel {
+        message,
+        reply: None,
+    })
 }
 
 pub(crate) async fn ask<M: Message, S: MessageSink<M> + ?Sized>(

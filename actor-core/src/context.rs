@@ -26,9 +26,15 @@ pub const CHILD_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Context<A: Actor> {
     cell: Arc<Cell<A>>,
     parent: Option<ActorId>,
+    /// Children and timers, allocated on first use: most actors have neither.
+    dependents: Option<Box<Dependents>>,
+    stop_requested: bool,
+}
+
+#[derive(Default)]
+struct Dependents {
     children: Vec<Arc<dyn Control>>,
     timers: Vec<AbortHandle>,
-    stop_requested: bool,
 }
 
 impl<A: Actor> Context<A> {
@@ -36,8 +42,7 @@ impl<A: Actor> Context<A> {
         Context {
             cell,
             parent,
-            children: Vec::new(),
-            timers: Vec::new(),
+            dependents: None,
             stop_requested: false,
         }
     }
@@ -71,16 +76,19 @@ impl<A: Actor> Context<A> {
     /// longer than [`CHILD_SHUTDOWN_TIMEOUT`]); when it is killed, its children
     /// are killed.
     pub fn spawn<C: Actor>(&mut self, child: C) -> ActorRef<C> {
-        self.children.retain(|c| c.is_alive());
-        let child = crate::spawn::start(child, Some(self.id()));
-        self.children.push(child.cell().clone());
+        let parent = self.id();
+        let children = &mut self.dependents().children;
+        children.retain(|c| c.is_alive());
+        let child = crate::spawn::start(child, Some(parent));
+        children.push(child.cell().clone());
         child
     }
 
     /// The ids of the children that are still running, oldest first.
     pub fn children(&self) -> Vec<ActorId> {
-        self.children
+        self.dependents
             .iter()
+            .flat_map(|d| &d.children)
             .filter(|c| c.is_alive())
             .map(|c| c.id())
             .collect()
@@ -123,10 +131,14 @@ impl<A: Actor> Context<A> {
         })
     }
 
-    fn start_timer(&mut self, timer: impl std::future::Future<Output = ()> + Send + 'static) -> TimerHandle {
-        self.timers.retain(|t| !t.is_finished());
+    fn start_timer(
+        &mut self,
+        timer: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> TimerHandle {
+        let timers = &mut self.dependents().timers;
+        timers.retain(|t| !t.is_finished());
         let abort = tokio::spawn(timer).abort_handle();
-        self.timers.push(abort.clone());
+        timers.push(abort.clone());
         TimerHandle::new(abort)
     }
 
@@ -146,12 +158,24 @@ impl<A: Actor> Context<A> {
         &self.cell
     }
 
+    fn dependents(&mut self) -> &mut Dependents {
+        self.dependents.get_or_insert_with(Box::default)
+    }
+
+    /// Whether there are children or timers to stop.
+    pub(crate) fn has_dependents(&self) -> bool {
+        self.dependents.is_some()
+    }
+
     /// Stops the children (newest first) and the timers.
     pub(crate) async fn shut_down_dependents(&mut self, killed: bool) {
-        for timer in self.timers.drain(..) {
+        let Some(mut dependents) = self.dependents.take() else {
+            return;
+        };
+        for timer in dependents.timers.drain(..) {
             timer.abort();
         }
-        while let Some(child) = self.children.pop() {
+        while let Some(child) = dependents.children.pop() {
             if killed {
                 child.kill();
             } else {

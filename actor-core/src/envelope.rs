@@ -78,7 +78,7 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let future = actor.handle(self.0, ctx);
         unsafe {
-            slot.put(async move {
+            put_traced::<M, _>(slot, async move {
                 future.await;
             })
         };
@@ -94,12 +94,31 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let Asked(message, reply) = self;
         let future = actor.handle(message, ctx);
+        // The asker may have given up; that is not an error here.
         unsafe {
-            slot.put(async move {
-                // The asker may have given up; that is not an error here.
+            put_traced::<M, _>(slot, async move {
                 let _ = reply.send(future.await);
             })
         };
+    }
+}
+
+/// Puts a handler future in the slot, inside a `message` span when tracing
+/// wants one (the span then lives in the slot, not in every actor).
+///
+/// # Safety
+/// As [`HandlerSlot::put`].
+unsafe fn put_traced<M, F: std::future::Future<Output = ()> + Send>(
+    slot: &mut HandlerSlot,
+    future: F,
+) {
+    let span = tracing::trace_span!("message", message = std::any::type_name::<M>());
+    unsafe {
+        if span.is_disabled() {
+            slot.put(future);
+        } else {
+            slot.put(tracing::Instrument::instrument(future, span));
+        }
     }
 }
 
@@ -202,17 +221,23 @@ impl<A: Actor> Envelope<A> {
         unsafe {
             if !this.operations.asked {
                 let Told(message) = take::<A, Told<M>>(place);
-                Parcel { message, reply: None }
+                Parcel {
+                    message,
+                    reply: None,
+                }
             } else {
                 let Asked(message, reply) = take::<A, Asked<M>>(place);
-                Parcel { message, reply: Some(reply) }
+                Parcel {
+                    message,
+                    reply: Some(reply),
+                }
             }
         }
     }
 
-    /// The message type's name, for tracing.
-    pub(crate) fn message_name(&self) -> &'static str {
-        (self.operations.message_name)()
+    /// The message type's name (a function, to keep it one word where stored).
+    pub(crate) fn message_name(&self) -> fn() -> &'static str {
+        self.operations.message_name
     }
 
     /// Opens the envelope: builds the handler future for its message in `slot`.

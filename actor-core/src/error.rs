@@ -29,7 +29,9 @@ pub enum Error {
         capacity: usize,
     },
     /// `ask_timeout` ran out of time before the reply came.
-    #[error("actor {actor} did not reply within {timeout:?}; the message may still be handled later")]
+    #[error(
+        "actor {actor} did not reply within {timeout:?}; the message may still be handled later"
+    )]
     Timeout {
         /// The actor asked.
         actor: ActorId,

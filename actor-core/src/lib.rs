@@ -46,6 +46,7 @@ mod mailbox;
 mod message;
 mod recipient;
 mod registry;
+mod remote;
 mod slot;
 mod spawn;
 mod stop;
@@ -60,6 +61,9 @@ pub use id::ActorId;
 pub use message::{Handler, Message};
 pub use recipient::Recipient;
 pub use registry::{lookup, register, unregister};
+#[doc(hidden)]
+pub use remote::__private;
+pub use remote::{RemoteMessage, WireName};
 pub use spawn::spawn;
 pub use stop::StopReason;
 pub use timer::TimerHandle;

@@ -6,12 +6,14 @@
 //! sender stay in the order sent, because a sender waits for each message to be
 //! accepted before it can send the next.
 //!
-//! The queue is a `VecDeque` behind one lock. It allocates nothing until the first
-//! message arrives, which keeps an idle actor small. The actor takes everything
-//! queued in one step (it swaps its empty buffer for the full one), so the lock is
-//! taken once per batch on the receiving side, not once per message. `capacity`
-//! therefore bounds the messages waiting in the mailbox; the batch the actor is
-//! working through is at most one more `capacity`.
+//! The queue sits behind one lock: the oldest message in an inline `head` slot,
+//! the rest in a `VecDeque`. A mailbox that holds at most one message at a time
+//! (an idle actor, or one answering asks one by one) therefore never allocates a
+//! buffer. The actor takes everything queued in one step (the head, and the
+//! deque swapped for its own empty one), so the lock is taken once per batch on
+//! the receiving side, not once per message. `capacity` therefore bounds the
+//! messages waiting in the mailbox; the batch the actor is working through is at
+//! most one more `capacity`. The actor drops its batch buffer when it goes idle.
 //!
 //! The same lock also holds the actor's lifecycle flags (closing, killed, the stop
 //! reason, who waits for the end), because every one of them has to be decided
@@ -19,11 +21,14 @@
 //! see it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::stop::StopReason;
+
+/// Messages the queue's buffer holds when it is first allocated.
+const FIRST_BUFFER: usize = 32;
 
 /// Why a message was not accepted.
 pub(crate) enum Refused<T> {
@@ -34,9 +39,9 @@ pub(crate) enum Refused<T> {
 }
 
 /// What the actor finds when it looks into its mailbox.
-pub(crate) enum Delivery {
-    /// Messages were moved into the actor's batch.
-    Batch,
+pub(crate) enum Delivery<T> {
+    /// The oldest message; any others were moved into the actor's batch.
+    Next(T),
     /// Nothing is queued and nothing can come: every sender is gone or the
     /// mailbox was closed; the reason given to `close`, or `Normal`.
     Drained(StopReason),
@@ -51,30 +56,128 @@ struct Waiter {
 }
 
 struct State<T> {
+    /// The oldest queued message. Invariant: `queue` is empty when `head` is.
+    head: Option<T>,
     queue: VecDeque<T>,
     capacity: usize,
-    waiters: VecDeque<Waiter>,
-    next_ticket: u64,
     receiver: Option<Waker>,
     receiver_parked: bool,
     /// No message is accepted any more (stop requested, or the actor ended).
     closed: bool,
+    /// The actor has finished, hooks included.
+    terminated: bool,
+    /// What most mailboxes never need, allocated on first use.
+    rare: Option<Box<Rare>>,
+}
+
+#[derive(Default)]
+struct Rare {
+    /// Senders waiting for room, in arrival order.
+    waiters: VecDeque<Waiter>,
+    next_ticket: u64,
     /// Why `close` was called, if it was.
     requested: Option<StopReason>,
     /// Set before any queued or in-flight message is dropped, so an asker that
     /// sees its reply channel close can tell why.
     reason: Option<StopReason>,
-    /// The actor has finished, hooks included.
-    terminated: bool,
+    /// Tasks awaiting the actor's end.
     joiners: Vec<Waker>,
+}
+
+impl<T> State<T> {
+    fn len(&self) -> usize {
+        usize::from(self.head.is_some()) + self.queue.len()
+    }
+
+    fn room(&self) -> usize {
+        self.capacity - self.len().min(self.capacity)
+    }
+
+    /// Queues `item`; returns the actor's waker if it has to be woken (which
+    /// the caller does after releasing the lock, so that the woken actor does
+    /// not find it still held).
+    #[must_use]
+    fn push(&mut self, item: T) -> Option<Waker> {
+        if self.head.is_none() {
+            self.head = Some(item);
+        } else {
+            if self.queue.capacity() == 0 {
+                // One allocation for a burst, instead of growing 4, 8, 16...
+                self.queue.reserve(FIRST_BUFFER.min(self.capacity));
+            }
+            self.queue.push_back(item);
+        }
+        self.receiver_to_wake()
+    }
+
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    fn has_waiters(&self) -> bool {
+        self.rare.as_ref().is_some_and(|r| !r.waiters.is_empty())
+    }
+
+    fn place_in_line(&self, ticket: Option<u64>) -> Option<usize> {
+        let rare = self.rare.as_ref()?;
+        let ticket = ticket?;
+        rare.waiters.iter().position(|w| w.ticket == ticket)
+    }
+
+    fn line_len(&self) -> usize {
+        self.rare.as_ref().map_or(0, |r| r.waiters.len())
+    }
+
+    fn leave_line_at(&mut self, place: usize) {
+        if let Some(rare) = &mut self.rare {
+            rare.waiters.remove(place);
+        }
+    }
+
+    /// The wakers of the waiters that now fit, in line order.
+    fn waiters_to_wake(&self) -> Vec<Waker> {
+        match &self.rare {
+            Some(rare) => rare
+                .waiters
+                .iter()
+                .take(self.room())
+                .map(|w| w.waker.clone())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn all_waiters(&self) -> Vec<Waker> {
+        match &self.rare {
+            Some(rare) => rare.waiters.iter().map(|w| w.waker.clone()).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    #[must_use]
+    fn receiver_to_wake(&mut self) -> Option<Waker> {
+        if self.receiver_parked {
+            self.receiver_parked = false;
+            self.receiver.take()
+        } else {
+            None
+        }
+    }
+}
+
+fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
+    for waker in wakers {
+        waker.wake();
+    }
 }
 
 /// The shared half of a mailbox, owned jointly by the actor and its references.
 pub(crate) struct Mailbox<T> {
     state: Mutex<State<T>>,
     /// Strong references (`ActorRef`, `Recipient`). When it reaches zero the
-    /// actor finishes its queue and stops.
-    senders: AtomicUsize,
+    /// actor finishes its queue and stops. A `u32` keeps every actor's cell
+    /// one allocation size class smaller.
+    senders: AtomicU32,
     /// Set by `kill`; read without the lock before every message.
     killed: AtomicBool,
 }
@@ -85,19 +188,16 @@ impl<T> Mailbox<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         Mailbox {
             state: Mutex::new(State {
+                head: None,
                 queue: VecDeque::new(),
                 capacity,
-                waiters: VecDeque::new(),
-                next_ticket: 0,
                 receiver: None,
                 receiver_parked: false,
                 closed: false,
-                requested: None,
-                reason: None,
                 terminated: false,
-                joiners: Vec::new(),
+                rare: None,
             }),
-            senders: AtomicUsize::new(1),
+            senders: AtomicU32::new(1),
             killed: AtomicBool::new(false),
         }
     }
@@ -115,7 +215,11 @@ impl<T> Mailbox<T> {
 
     /// Adds a strong sender (an `ActorRef` or `Recipient` was cloned).
     pub(crate) fn add_sender(&self) {
-        self.senders.fetch_add(1, Ordering::Relaxed);
+        if self.senders.fetch_add(1, Ordering::Relaxed) == u32::MAX {
+            // Wrapping would let the actor stop under live references; four
+            // billion references to one actor can only be a leak.
+            std::process::abort();
+        }
     }
 
     /// Adds a strong sender unless none is left (upgrading a weak reference).
@@ -130,8 +234,8 @@ impl<T> Mailbox<T> {
     /// Removes a strong sender; the last one wakes the actor so that it can stop.
     pub(crate) fn remove_sender(&self) {
         if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let mut state = self.lock();
-            wake_receiver(&mut state);
+            let receiver = self.lock().receiver_to_wake();
+            wake_all(receiver);
         }
     }
 
@@ -141,11 +245,12 @@ impl<T> Mailbox<T> {
         if state.closed {
             return Err(Refused::Closed(item));
         }
-        if state.queue.len() >= state.capacity || !state.waiters.is_empty() {
+        if state.room() == 0 || state.has_waiters() {
             return Err(Refused::Full(item));
         }
-        state.queue.push_back(item);
-        wake_receiver(&mut state);
+        let receiver = state.push(item);
+        drop(state);
+        wake_all(receiver);
         Ok(())
     }
 
@@ -161,42 +266,35 @@ impl<T> Mailbox<T> {
         ticket: &mut Option<u64>,
     ) -> Poll<Result<(), T>> {
         let mut state = self.lock();
-        let place = match *ticket {
-            Some(t) => state.waiters.iter().position(|w| w.ticket == t),
-            None => None,
-        };
-        if state.closed {
+        let place = state.place_in_line(*ticket);
+        if state.closed || place.unwrap_or(state.line_len()) < state.room() {
             if let Some(p) = place {
-                state.waiters.remove(p);
+                state.leave_line_at(p);
             }
             *ticket = None;
             return match item.take() {
-                Some(item) => Poll::Ready(Err(item)),
+                Some(item) if state.closed => Poll::Ready(Err(item)),
+                Some(item) => {
+                    let receiver = state.push(item);
+                    drop(state);
+                    wake_all(receiver);
+                    Poll::Ready(Ok(()))
+                }
                 None => Poll::Ready(Ok(())),
             };
         }
-        let room = state.capacity - state.queue.len().min(state.capacity);
-        if place.unwrap_or(state.waiters.len()) < room {
-            if let Some(p) = place {
-                state.waiters.remove(p);
-            }
-            *ticket = None;
-            if let Some(item) = item.take() {
-                state.queue.push_back(item);
-                wake_receiver(&mut state);
-            }
-            return Poll::Ready(Ok(()));
-        }
         match place {
             Some(p) => {
-                if !state.waiters[p].waker.will_wake(cx.waker()) {
-                    state.waiters[p].waker = cx.waker().clone();
+                let rare = state.rare();
+                if !rare.waiters[p].waker.will_wake(cx.waker()) {
+                    rare.waiters[p].waker = cx.waker().clone();
                 }
             }
             None => {
-                let t = state.next_ticket;
-                state.next_ticket += 1;
-                state.waiters.push_back(Waiter {
+                let rare = state.rare();
+                let t = rare.next_ticket;
+                rare.next_ticket += 1;
+                rare.waiters.push_back(Waiter {
                     ticket: t,
                     waker: cx.waker().clone(),
                 });
@@ -209,33 +307,52 @@ impl<T> Mailbox<T> {
     /// Gives up a place in line (a waiting send was cancelled).
     pub(crate) fn leave_line(&self, ticket: u64) {
         let mut state = self.lock();
-        remove_waiter(&mut state, ticket);
+        if let Some(p) = state.place_in_line(Some(ticket)) {
+            state.leave_line_at(p);
+        }
         // The one who left may have been woken for a slot; pass it on.
-        wake_waiters(&state);
+        let waiters = state.waiters_to_wake();
+        drop(state);
+        wake_all(waiters);
     }
 
-    /// Moves everything queued into `batch` (which must be empty), or reports
-    /// that the actor should stop, or parks the actor until something happens.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, batch: &mut VecDeque<T>) -> Poll<Delivery> {
+    /// Takes the oldest message and moves the rest into `batch` (which must be
+    /// empty), or reports that the actor should stop, or parks the actor until
+    /// something happens.
+    pub(crate) fn poll_take(
+        &self,
+        cx: &mut Context<'_>,
+        batch: &mut VecDeque<T>,
+    ) -> Poll<Delivery<T>> {
         let mut state = self.lock();
         if self.is_killed() {
             return Poll::Ready(Delivery::Killed);
         }
-        if !state.queue.is_empty() {
-            std::mem::swap(&mut state.queue, batch);
-            wake_waiters(&state);
-            return Poll::Ready(Delivery::Batch);
+        if let Some(first) = state.head.take() {
+            if !state.queue.is_empty() {
+                std::mem::swap(&mut state.queue, batch);
+            }
+            if state.has_waiters() {
+                let waiters = state.waiters_to_wake();
+                drop(state);
+                wake_all(waiters);
+            }
+            return Poll::Ready(Delivery::Next(first));
         }
         if state.closed || self.senders.load(Ordering::Acquire) == 0 {
             state.closed = true;
-            let reason = state.requested.clone().unwrap_or(StopReason::Normal);
-            return Poll::Ready(Delivery::Drained(reason));
+            let requested = state.rare.as_ref().and_then(|r| r.requested.clone());
+            return Poll::Ready(Delivery::Drained(requested.unwrap_or(StopReason::Normal)));
         }
         match &state.receiver {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => state.receiver = Some(cx.waker().clone()),
         }
         state.receiver_parked = true;
+        // An idle actor keeps no buffer; the next burst allocates one again.
+        if state.queue.capacity() != 0 {
+            state.queue = VecDeque::new();
+        }
         Poll::Pending
     }
 
@@ -260,11 +377,11 @@ impl<T> Mailbox<T> {
     pub(crate) fn close(&self, reason: StopReason) {
         let mut state = self.lock();
         state.closed = true;
-        if state.requested.is_none() {
-            state.requested = Some(reason);
-        }
-        wake_receiver(&mut state);
-        wake_waiters_all(&state);
+        state.rare().requested.get_or_insert(reason);
+        let receiver = state.receiver_to_wake();
+        let waiters = state.all_waiters();
+        drop(state);
+        wake_all(receiver.into_iter().chain(waiters));
     }
 
     /// Refuses new messages and interrupts the actor at once.
@@ -272,28 +389,30 @@ impl<T> Mailbox<T> {
         let mut state = self.lock();
         state.closed = true;
         self.killed.store(true, Ordering::Release);
-        if let Some(w) = &state.receiver {
-            w.wake_by_ref();
-        }
-        wake_waiters_all(&state);
+        // Woken even when not parked: its handler may be waiting elsewhere.
+        let receiver = state.receiver.take();
+        let waiters = state.all_waiters();
+        drop(state);
+        wake_all(receiver.into_iter().chain(waiters));
     }
 
     /// Records why the actor stops and closes the mailbox; the first reason
     /// recorded wins. Returns what was still queued, to be dropped by the caller
     /// outside the lock (dropping a message may run user code).
-    pub(crate) fn finish(&self, reason: StopReason) -> VecDeque<T> {
+    pub(crate) fn finish(&self, reason: StopReason) -> (Option<T>, VecDeque<T>) {
         let mut state = self.lock();
         state.closed = true;
-        if state.reason.is_none() {
-            state.reason = Some(reason);
-        }
-        wake_waiters_all(&state);
-        std::mem::take(&mut state.queue)
+        state.rare().reason.get_or_insert(reason);
+        let waiters = state.all_waiters();
+        let queued = (state.head.take(), std::mem::take(&mut state.queue));
+        drop(state);
+        wake_all(waiters);
+        queued
     }
 
     /// The reason recorded by [`Mailbox::finish`].
     pub(crate) fn reason(&self) -> Option<StopReason> {
-        self.lock().reason.clone()
+        self.lock().rare.as_ref().and_then(|r| r.reason.clone())
     }
 
     /// Marks the actor as ended and wakes everyone awaiting it.
@@ -301,9 +420,9 @@ impl<T> Mailbox<T> {
         let joiners = {
             let mut state = self.lock();
             state.terminated = true;
-            std::mem::take(&mut state.joiners)
+            state.rare.as_mut().map(|r| std::mem::take(&mut r.joiners))
         };
-        for waker in joiners {
+        for waker in joiners.into_iter().flatten() {
             waker.wake();
         }
     }
@@ -312,10 +431,12 @@ impl<T> Mailbox<T> {
     pub(crate) fn poll_terminated(&self, cx: &mut Context<'_>) -> Poll<StopReason> {
         let mut state = self.lock();
         if state.terminated {
-            return Poll::Ready(state.reason.clone().unwrap_or(StopReason::Normal));
+            let reason = state.rare.as_ref().and_then(|r| r.reason.clone());
+            return Poll::Ready(reason.unwrap_or(StopReason::Normal));
         }
-        if !state.joiners.iter().any(|w| w.will_wake(cx.waker())) {
-            state.joiners.push(cx.waker().clone());
+        let joiners = &mut state.rare().joiners;
+        if !joiners.iter().any(|w| w.will_wake(cx.waker())) {
+            joiners.push(cx.waker().clone());
         }
         Poll::Pending
     }
@@ -323,34 +444,5 @@ impl<T> Mailbox<T> {
     /// Whether the actor has not ended yet.
     pub(crate) fn is_alive(&self) -> bool {
         !self.lock().terminated
-    }
-}
-
-fn wake_receiver<T>(state: &mut State<T>) {
-    if state.receiver_parked {
-        state.receiver_parked = false;
-        if let Some(w) = &state.receiver {
-            w.wake_by_ref();
-        }
-    }
-}
-
-/// Wakes the waiters that now fit, in line order.
-fn wake_waiters<T>(state: &State<T>) {
-    let room = state.capacity - state.queue.len().min(state.capacity);
-    for waiter in state.waiters.iter().take(room) {
-        waiter.waker.wake_by_ref();
-    }
-}
-
-fn wake_waiters_all<T>(state: &State<T>) {
-    for waiter in &state.waiters {
-        waiter.waker.wake_by_ref();
-    }
-}
-
-fn remove_waiter<T>(state: &mut State<T>, ticket: u64) {
-    if let Some(p) = state.waiters.iter().position(|w| w.ticket == ticket) {
-        state.waiters.remove(p);
     }
 }

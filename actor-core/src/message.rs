@@ -51,9 +51,5 @@ pub trait Message: Send + 'static {
 /// [`run_blocking`](crate::run_blocking) so that other actors keep running.
 pub trait Handler<M: Message>: Actor {
     /// Handles one message and produces its reply.
-    fn handle(
-        &mut self,
-        msg: M,
-        ctx: &mut Context<Self>,
-    ) -> impl Future<Output = M::Reply> + Send;
+    fn handle(&mut self, msg: M, ctx: &mut Context<Self>) -> impl Future<Output = M::Reply> + Send;
 }

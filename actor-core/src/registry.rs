@@ -65,7 +65,9 @@ pub fn register<A: Actor>(name: impl Into<String>, actor: &ActorRef<A>) -> Resul
 /// [`Error::NotRegistered`] if no actor holds the name;
 /// [`Error::WrongType`] if the actor there is not an `A`.
 pub fn lookup<A: Actor>(name: &str) -> Result<ActorRef<A>, Error> {
-    let entry = REGISTRY.get(name).ok_or_else(|| Error::NotRegistered { name: name.to_owned() })?;
+    let entry = REGISTRY.get(name).ok_or_else(|| Error::NotRegistered {
+        name: name.to_owned(),
+    })?;
     entry
         .actor
         .downcast_ref::<ActorRef<A>>()

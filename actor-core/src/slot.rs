@@ -21,10 +21,23 @@ struct Occupant {
     drop: unsafe fn(NonNull<u8>),
 }
 
+/// One table per future type, so the slot stores a single pointer.
+struct Table<F>(std::marker::PhantomData<F>);
+
+impl<F: Future<Output = ()>> Table<F> {
+    const OCCUPANT: Occupant = Occupant {
+        poll: poll_in_place::<F>,
+        drop: drop_in_place::<F>,
+    };
+}
+
 pub(crate) struct HandlerSlot {
     buffer: NonNull<u8>,
-    layout: Layout,
-    occupant: Option<Occupant>,
+    /// The buffer's size and alignment (`u32`s: this struct is part of every
+    /// actor, and no handler future is 4 GiB).
+    size: u32,
+    align: u32,
+    occupant: Option<&'static Occupant>,
 }
 
 // SAFETY: only futures that are `Send` are placed in the slot (see `put`).
@@ -35,7 +48,8 @@ impl HandlerSlot {
     pub(crate) fn new() -> Self {
         HandlerSlot {
             buffer: NonNull::dangling(),
-            layout: Layout::new::<()>(),
+            size: 0,
+            align: 1,
             occupant: None,
         }
     }
@@ -53,22 +67,19 @@ impl HandlerSlot {
     pub(crate) unsafe fn put<F: Future<Output = ()> + Send>(&mut self, future: F) {
         debug_assert!(self.is_empty(), "one handler future at a time");
         let needed = Layout::new::<F>();
-        if needed.size() > self.layout.size() || needed.align() > self.layout.align() {
+        if needed.size() > self.size as usize || needed.align() > self.align as usize {
             self.grow(needed);
         }
         let place = self.buffer.as_ptr().cast::<F>();
         // SAFETY: the buffer fits F's size and alignment and is unoccupied.
         unsafe { place.write(future) };
-        self.occupant = Some(Occupant {
-            poll: poll_in_place::<F>,
-            drop: drop_in_place::<F>,
-        });
+        self.occupant = Some(&Table::<F>::OCCUPANT);
     }
 
     /// Polls the future in the slot; empties the slot when it completes.
     /// An empty slot is ready.
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(occupant) = &self.occupant else {
+        let Some(occupant) = self.occupant else {
             return Poll::Ready(());
         };
         // SAFETY: the occupant was written by `put` and is still in place; the
@@ -89,12 +100,21 @@ impl HandlerSlot {
         }
     }
 
+    fn layout(&self) -> Layout {
+        Layout::from_size_align(self.size as usize, self.align as usize)
+            .expect("built from a valid layout")
+    }
+
     fn grow(&mut self, needed: Layout) {
         let layout = Layout::from_size_align(
-            needed.size().max(self.layout.size()),
-            needed.align().max(self.layout.align()),
+            needed.size().max(self.size as usize),
+            needed.align().max(self.align as usize),
         )
         .expect("a future's layout is valid");
+        let (Ok(size), Ok(align)) = (u32::try_from(layout.size()), u32::try_from(layout.align()))
+        else {
+            panic!("a handler future of {} bytes is too large", layout.size());
+        };
         self.release();
         if layout.size() == 0 {
             // A dangling pointer aligned to `layout.align()` is a valid place
@@ -105,15 +125,17 @@ impl HandlerSlot {
             let raw = unsafe { alloc::alloc(layout) };
             self.buffer = NonNull::new(raw).unwrap_or_else(|| alloc::handle_alloc_error(layout));
         }
-        self.layout = layout;
+        self.size = size;
+        self.align = align;
     }
 
     fn release(&mut self) {
-        if self.layout.size() != 0 {
+        if self.size != 0 {
             // SAFETY: allocated in `grow` with this very layout.
-            unsafe { alloc::dealloc(self.buffer.as_ptr(), self.layout) };
+            unsafe { alloc::dealloc(self.buffer.as_ptr(), self.layout()) };
         }
-        self.layout = Layout::new::<()>();
+        self.size = 0;
+        self.align = 1;
         self.buffer = NonNull::dangling();
     }
 }
@@ -125,7 +147,10 @@ impl Drop for HandlerSlot {
     }
 }
 
-unsafe fn poll_in_place<F: Future<Output = ()>>(place: NonNull<u8>, cx: &mut Context<'_>) -> Poll<()> {
+unsafe fn poll_in_place<F: Future<Output = ()>>(
+    place: NonNull<u8>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     // SAFETY (caller): `place` holds a live F that never moves while occupied.
     let future = unsafe { std::pin::Pin::new_unchecked(&mut *place.as_ptr().cast::<F>()) };
     future.poll(cx)
