@@ -8,7 +8,7 @@
 //! computations in different actors then use every core.
 
 use crate::error::Error;
-use crate::stop::StopReason;
+use crate::stop::panic_message;
 
 /// Runs `work` on the blocking thread pool and returns its result.
 ///
@@ -29,7 +29,7 @@ where
 {
     tokio::task::spawn_blocking(work).await.map_err(|e| {
         let reason = if e.is_panic() {
-            StopReason::from_panic("blocking work", &*e.into_panic()).to_string()
+            panic_message("blocking work", &*e.into_panic())
         } else {
             "the runtime shut down before the work finished".to_owned()
         };

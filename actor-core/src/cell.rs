@@ -91,8 +91,9 @@ pub(crate) trait MessageSink<M: Message>: Control {
         ticket: &mut Option<u64>,
     ) -> Poll<Result<(), Parcel<M>>>;
     fn leave_line(&self, ticket: u64);
-    /// Why a reply will never come, once the actor dropped the message.
-    fn unanswered(&self) -> Error;
+    /// Why a reply will never come, once the actor dropped the message:
+    /// ready as soon as the actor has recorded its stop reason.
+    fn poll_unanswered(&self, cx: &mut Context<'_>) -> Poll<Error>;
 }
 
 impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
@@ -139,22 +140,20 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
         self.mailbox.leave_line(ticket);
     }
 
-    fn unanswered(&self) -> Error {
-        match self.mailbox.reason() {
-            Some(reason) if reason.is_failure() => Error::Failed {
-                actor: self.id,
-                reason,
-            },
-            Some(reason) => Error::NotHandled {
-                actor: self.id,
-                reason,
-            },
-            // The runtime dropped the actor's task (it is shutting down).
-            None => Error::NotHandled {
-                actor: self.id,
-                reason: StopReason::Killed,
-            },
-        }
+    fn poll_unanswered(&self, cx: &mut Context<'_>) -> Poll<Error> {
+        self.mailbox.poll_reason(cx).map(|reason| {
+            if reason.is_failure() {
+                Error::Failed {
+                    actor: self.id,
+                    reason,
+                }
+            } else {
+                Error::NotHandled {
+                    actor: self.id,
+                    reason,
+                }
+            }
+        })
     }
 }
 
@@ -227,7 +226,10 @@ pub(crate) async fn ask<M: Message, S: MessageSink<M> + ?Sized>(
     if push(sink, parcel).await.is_err() {
         return Err(Error::Stopped { actor: sink.id() });
     }
-    answer.await.map_err(|_| sink.unanswered())
+    match answer.await {
+        Ok(reply) => Ok(reply),
+        Err(_) => Err(poll_fn(|cx| sink.poll_unanswered(cx)).await),
+    }
 }
 
 pub(crate) async fn ask_timeout<M: Message, S: MessageSink<M> + ?Sized>(

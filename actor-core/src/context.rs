@@ -33,8 +33,18 @@ pub struct Context<A: Actor> {
 
 #[derive(Default)]
 struct Dependents {
-    children: Vec<Arc<dyn Control>>,
+    children: Vec<Child>,
     timers: Vec<AbortHandle>,
+}
+
+/// A parent's strong reference to a child: the child lives at least as long
+/// as its parent, unless it stops by itself.
+struct Child(Arc<dyn Control>);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        self.0.remove_sender();
+    }
 }
 
 impl<A: Actor> Context<A> {
@@ -70,17 +80,21 @@ impl<A: Actor> Context<A> {
         WeakActorRef::new(&self.cell)
     }
 
-    /// Spawns a child actor. The child's [`Context::parent`] is this actor. When
-    /// this actor stops, it stops its children first, in reverse order of
-    /// spawning, each with [`StopReason::Shutdown`] (killing any that takes
-    /// longer than [`CHILD_SHUTDOWN_TIMEOUT`]); when it is killed, its children
-    /// are killed.
+    /// Spawns a child actor. The child's [`Context::parent`] is this actor.
+    ///
+    /// The parent holds a strong reference to the child, so the child runs
+    /// until it stops by itself, fails, or its parent stops, even if every
+    /// other reference to it is dropped. When this actor stops, it stops its
+    /// children first, newest first, each with [`StopReason::Shutdown`]
+    /// (killing any that takes longer than [`CHILD_SHUTDOWN_TIMEOUT`]); when it
+    /// is killed, its children are killed.
     pub fn spawn<C: Actor>(&mut self, child: C) -> ActorRef<C> {
         let parent = self.id();
         let children = &mut self.dependents().children;
-        children.retain(|c| c.is_alive());
+        children.retain(|c| c.0.is_alive());
         let child = crate::spawn::start(child, Some(parent));
-        children.push(child.cell().clone());
+        child.cell().add_sender();
+        children.push(Child(child.cell().clone()));
         child
     }
 
@@ -89,8 +103,8 @@ impl<A: Actor> Context<A> {
         self.dependents
             .iter()
             .flat_map(|d| &d.children)
-            .filter(|c| c.is_alive())
-            .map(|c| c.id())
+            .filter(|c| c.0.is_alive())
+            .map(|c| c.0.id())
             .collect()
     }
 
@@ -175,17 +189,22 @@ impl<A: Actor> Context<A> {
         for timer in dependents.timers.drain(..) {
             timer.abort();
         }
-        while let Some(child) = dependents.children.pop() {
+        while let Some(entry) = dependents.children.pop() {
+            // The child is told why it must stop before the parent's
+            // reference goes (with `entry`, at the end of this iteration);
+            // otherwise it could see its last reference dropped and stop as
+            // `Normal` instead.
+            let child = &entry.0;
             if killed {
                 child.kill();
             } else {
                 child.stop_with(StopReason::Shutdown);
             }
-            let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, cell::join(&*child)).await;
+            let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, cell::join(&**child)).await;
             if ended.is_err() {
                 tracing::warn!(child = %child.id(), "child did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it");
                 child.kill();
-                cell::join(&*child).await;
+                cell::join(&**child).await;
             }
         }
     }

@@ -402,17 +402,38 @@ impl<T> Mailbox<T> {
     pub(crate) fn finish(&self, reason: StopReason) -> (Option<T>, VecDeque<T>) {
         let mut state = self.lock();
         state.closed = true;
-        state.rare().reason.get_or_insert(reason);
+        let rare = state.rare();
+        rare.reason.get_or_insert(reason);
+        // Joiners include askers waiting to learn why their reply will not
+        // come (see `poll_reason`); they re-register if they want the end.
+        let joiners = std::mem::take(&mut rare.joiners);
         let waiters = state.all_waiters();
         let queued = (state.head.take(), std::mem::take(&mut state.queue));
         drop(state);
-        wake_all(waiters);
+        wake_all(waiters.into_iter().chain(joiners));
         queued
     }
 
     /// The reason recorded by [`Mailbox::finish`].
     pub(crate) fn reason(&self) -> Option<StopReason> {
         self.lock().rare.as_ref().and_then(|r| r.reason.clone())
+    }
+
+    /// The reason recorded by [`Mailbox::finish`], once it is recorded.
+    ///
+    /// A handler that panics drops its reply channel while unwinding, a moment
+    /// before the actor records the failure; an asker that saw the channel
+    /// close waits here for that moment instead of guessing.
+    pub(crate) fn poll_reason(&self, cx: &mut Context<'_>) -> Poll<StopReason> {
+        let mut state = self.lock();
+        if let Some(reason) = state.rare.as_ref().and_then(|r| r.reason.clone()) {
+            return Poll::Ready(reason);
+        }
+        let joiners = &mut state.rare().joiners;
+        if !joiners.iter().any(|w| w.will_wake(cx.waker())) {
+            joiners.push(cx.waker().clone());
+        }
+        Poll::Pending
     }
 
     /// Marks the actor as ended and wakes everyone awaiting it.

@@ -77,6 +77,7 @@ pub(crate) fn start<A: Actor>(actor: A, parent: Option<ActorId>) -> ActorRef<A> 
 /// An `async move` block rather than an `async fn`: the block keeps `actor` and
 /// `ctx` in one place, where an `async fn` would store its arguments twice
 /// (rust-lang/rust#62958), and every byte here is paid by every actor.
+#[allow(clippy::manual_async_fn)]
 fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> + Send {
     async move {
         let mut end = EndGuard {
@@ -95,7 +96,8 @@ fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> 
         if ctx.has_dependents() {
             // Boxed: most actors have no children or timers, and this future
             // (with its shutdown timeout) would otherwise enlarge every actor.
-            Box::pin(ctx.shut_down_dependents(reason == StopReason::Killed)).await;
+            let killed = end.cell.mailbox.is_killed();
+            Box::pin(ctx.shut_down_dependents(killed)).await;
         }
         registry::forget(&end.cell);
         if let Err(panic) = CatchPanic(actor.stopped(&reason)).await {
@@ -109,30 +111,73 @@ fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> 
 
 /// `started`, the messages, and `stopping`; resolves to the stop reason.
 /// (An `async` block for the reason given at [`run`].)
+#[allow(clippy::manual_async_fn)]
 fn live<'a, A: Actor>(
     actor: &'a mut A,
     ctx: &'a mut Context<A>,
     cell: &'a Cell<A>,
 ) -> impl Future<Output = StopReason> + Send + 'a {
     async move {
-        let started = match CatchPanic(actor.started(ctx)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(StopReason::failed(format_args!(
-                "started returned an error: {error}"
-            ))),
-            Err(panic) => Err(StopReason::from_panic("started", &*panic)),
-        };
-        if let Err(failure) = started {
-            return failure;
+        match (Hook {
+            future: actor.started(ctx),
+            cell,
+        })
+        .await
+        {
+            Hooked::Done(Ok(())) => {}
+            Hooked::Done(Err(error)) => {
+                return StopReason::failed(format_args!("started returned an error: {error}"))
+            }
+            Hooked::Panicked(panic) => return StopReason::from_panic("started", &*panic),
+            Hooked::Killed => return StopReason::Killed,
         }
         let reason = MessageLoop::new(actor, ctx, cell).await;
         if reason != StopReason::Killed {
-            if let Err(panic) = CatchPanic(actor.stopping(ctx)).await {
+            if let Hooked::Panicked(panic) = (Hook {
+                future: actor.stopping(ctx),
+                cell,
+            })
+            .await
+            {
                 let failure = StopReason::from_panic("stopping", &*panic);
                 tracing::error!(%failure, "the stopping hook panicked");
             }
         }
         reason
+    }
+}
+
+/// How a lifecycle hook ended.
+enum Hooked<T> {
+    Done(T),
+    Panicked(Box<dyn std::any::Any + Send>),
+    /// `kill` was called while the hook was running; it was dropped.
+    Killed,
+}
+
+/// Runs a lifecycle hook, catching its panic and giving up on it if the actor
+/// is killed meanwhile.
+struct Hook<'a, F, A: Actor> {
+    future: F,
+    cell: &'a Cell<A>,
+}
+
+impl<F: Future, A: Actor> Future for Hook<'_, F, A> {
+    type Output = Hooked<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning; the future is never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.cell.mailbox.is_killed() {
+            return Poll::Ready(Hooked::Killed);
+        }
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Hooked::Done(output)),
+            Err(panic) => Poll::Ready(Hooked::Panicked(panic)),
+            Ok(Poll::Pending) if this.cell.mailbox.watch_kill(cx) => Poll::Ready(Hooked::Killed),
+            Ok(Poll::Pending) => Poll::Pending,
+        }
     }
 }
 

@@ -37,15 +37,20 @@ impl StopReason {
 
     /// A failure built from a caught panic's payload.
     pub(crate) fn from_panic(place: &str, payload: &(dyn Any + Send)) -> Self {
-        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
-            s
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.as_str()
-        } else {
-            "a panic with a non-text payload"
-        };
-        StopReason::failed(format_args!("panicked in {place}: {message}"))
+        StopReason::failed(panic_message(place, payload))
     }
+}
+
+/// "panicked in PLACE: MESSAGE", from a caught panic's payload.
+pub(crate) fn panic_message(place: &str, payload: &(dyn Any + Send)) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        "a panic with a non-text payload"
+    };
+    format!("panicked in {place}: {message}")
 }
 
 impl fmt::Display for StopReason {
