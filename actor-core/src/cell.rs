@@ -227,7 +227,12 @@ pub(crate) async fn ask<M: Message, S: MessageSink<M> + ?Sized>(
         return Err(Error::Stopped { actor: sink.id() });
     }
     match answer.await {
-        Ok(reply) => Ok(reply),
+        Ok(Ok(reply)) => Ok(reply),
+        Ok(Err(reason)) => Err(Error::Failed {
+            actor: sink.id(),
+            reason,
+        }),
+        // The message was dropped unhandled; the actor records why first.
         Err(_) => Err(poll_fn(|cx| sink.poll_unanswered(cx)).await),
     }
 }

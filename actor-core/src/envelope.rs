@@ -13,25 +13,31 @@ use std::ptr::NonNull;
 use tokio::sync::oneshot;
 
 use crate::actor::Actor;
+use crate::catch::CatchPanic;
 use crate::context::Context;
 use crate::message::{Handler, Message};
-use crate::slot::HandlerSlot;
+use crate::slot::{HandlerSlot, Outcome};
+use crate::stop::StopReason;
 
 /// Words of inline storage in an envelope.
 const INLINE_WORDS: usize = 3;
 type Storage = MaybeUninit<[usize; INLINE_WORDS]>;
 
+/// Where an ask's answer goes: the reply, or the failure of the handler that
+/// was computing it.
+pub(crate) type ReplySender<M> = oneshot::Sender<Result<<M as Message>::Reply, StopReason>>;
+
 /// A message on its way to a handler: the message and, for an ask, where the
 /// reply goes.
 pub(crate) struct Parcel<M: Message> {
     pub(crate) message: M,
-    pub(crate) reply: Option<oneshot::Sender<M::Reply>>,
+    pub(crate) reply: Option<ReplySender<M>>,
 }
 
 /// How a told message (no reply channel) is stored.
 struct Told<M>(M);
 /// How an asked message is stored.
-struct Asked<M: Message>(M, oneshot::Sender<M::Reply>);
+struct Asked<M: Message>(M, ReplySender<M>);
 
 /// What the envelope's contents can do, whatever their type.
 struct Operations<A: Actor> {
@@ -77,11 +83,13 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
         // the slot empties.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let future = actor.handle(self.0, ctx);
-        unsafe {
-            put_traced::<M, _>(slot, async move {
-                future.await;
-            })
+        let handled = async move {
+            match CatchPanic(future).await {
+                Ok(_) => Ok(()),
+                Err(panic) => Err(handler_panicked::<M>(&*panic)),
+            }
         };
+        unsafe { put_traced::<M, _>(slot, handled) };
     }
 }
 
@@ -94,13 +102,29 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let Asked(message, reply) = self;
         let future = actor.handle(message, ctx);
-        // The asker may have given up; that is not an error here.
-        unsafe {
-            put_traced::<M, _>(slot, async move {
-                let _ = reply.send(future.await);
-            })
+        // The handler's panic is caught here, while the reply channel is still
+        // in hand, so the asker is told exactly how it failed. The asker may
+        // have given up waiting; that is not an error here.
+        let handled = async move {
+            match CatchPanic(future).await {
+                Ok(answer) => {
+                    let _ = reply.send(Ok(answer));
+                    Ok(())
+                }
+                Err(panic) => {
+                    let failure = handler_panicked::<M>(&*panic);
+                    let _ = reply.send(Err(failure.clone()));
+                    Err(failure)
+                }
+            }
         };
+        unsafe { put_traced::<M, _>(slot, handled) };
     }
+}
+
+fn handler_panicked<M>(panic: &(dyn std::any::Any + Send)) -> StopReason {
+    let place = format!("the handler of {}", std::any::type_name::<M>());
+    StopReason::from_panic(&place, panic)
 }
 
 /// Puts a handler future in the slot, inside a `message` span when tracing
@@ -108,7 +132,7 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
 ///
 /// # Safety
 /// As [`HandlerSlot::put`].
-unsafe fn put_traced<M, F: std::future::Future<Output = ()> + Send>(
+unsafe fn put_traced<M, F: std::future::Future<Output = Outcome> + Send>(
     slot: &mut HandlerSlot,
     future: F,
 ) {

@@ -37,6 +37,7 @@
 mod actor;
 mod actor_ref;
 mod blocking;
+mod catch;
 mod cell;
 mod context;
 mod envelope;

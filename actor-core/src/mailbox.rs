@@ -396,14 +396,28 @@ impl<T> Mailbox<T> {
         wake_all(receiver.into_iter().chain(waiters));
     }
 
-    /// Records why the actor stops and closes the mailbox; the first reason
-    /// recorded wins. Returns what was still queued, to be dropped by the caller
-    /// outside the lock (dropping a message may run user code).
+    /// Records why the actor stops (replacing a reason recorded earlier, as
+    /// when a kill interrupts `stopping`) and closes the mailbox. Returns what
+    /// was still queued, to be dropped by the caller outside the lock
+    /// (dropping a message may run user code).
     pub(crate) fn finish(&self, reason: StopReason) -> (Option<T>, VecDeque<T>) {
+        self.finish_with(Some(reason))
+    }
+
+    /// Like [`Mailbox::finish`], keeping a reason recorded earlier if any:
+    /// for a task dropped mid-way, whose reason may already be known.
+    pub(crate) fn finish_unless_recorded(&self, reason: StopReason) -> (Option<T>, VecDeque<T>) {
+        let recorded = self.reason().is_some();
+        self.finish_with((!recorded).then_some(reason))
+    }
+
+    fn finish_with(&self, reason: Option<StopReason>) -> (Option<T>, VecDeque<T>) {
         let mut state = self.lock();
         state.closed = true;
         let rare = state.rare();
-        rare.reason.get_or_insert(reason);
+        if let Some(reason) = reason {
+            rare.reason = Some(reason);
+        }
         // Joiners include askers waiting to learn why their reply will not
         // come (see `poll_reason`); they re-register if they want the end.
         let joiners = std::mem::take(&mut rare.joiners);

@@ -6,6 +6,9 @@
 //! drops it in place. The buffer grows to fit the largest handler future seen
 //! and is then reused: a message costs no allocation here.
 //!
+//! A slot future resolves to the handler's [`Outcome`]: `Err` when the handler
+//! panicked (it catches its own panic, so that an asker is told exactly why).
+//!
 //! The handler future borrows the actor's state and context. The slot erases that
 //! borrow; the actor loop guarantees the borrowed values stay put and are not
 //! touched until the slot is empty again.
@@ -15,16 +18,21 @@ use std::future::Future;
 use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
+use crate::stop::StopReason;
+
+/// How handling one message ended: `Err` carries the failure.
+pub(crate) type Outcome = Result<(), StopReason>;
+
 /// The functions that operate on the future currently in the slot.
 struct Occupant {
-    poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<()>,
+    poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<Outcome>,
     drop: unsafe fn(NonNull<u8>),
 }
 
 /// One table per future type, so the slot stores a single pointer.
 struct Table<F>(std::marker::PhantomData<F>);
 
-impl<F: Future<Output = ()>> Table<F> {
+impl<F: Future<Output = Outcome>> Table<F> {
     const OCCUPANT: Occupant = Occupant {
         poll: poll_in_place::<F>,
         drop: drop_in_place::<F>,
@@ -64,7 +72,7 @@ impl HandlerSlot {
     /// Everything `future` borrows must stay valid, unmoved and otherwise
     /// unused until the slot is empty again (the future completed, or
     /// [`HandlerSlot::clear`] ran).
-    pub(crate) unsafe fn put<F: Future<Output = ()> + Send>(&mut self, future: F) {
+    pub(crate) unsafe fn put<F: Future<Output = Outcome> + Send>(&mut self, future: F) {
         debug_assert!(self.is_empty(), "one handler future at a time");
         let needed = Layout::new::<F>();
         if needed.size() > self.size as usize || needed.align() > self.align as usize {
@@ -78,9 +86,9 @@ impl HandlerSlot {
 
     /// Polls the future in the slot; empties the slot when it completes.
     /// An empty slot is ready.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Outcome> {
         let Some(occupant) = self.occupant else {
-            return Poll::Ready(());
+            return Poll::Ready(Ok(()));
         };
         // SAFETY: the occupant was written by `put` and is still in place; the
         // buffer does not move while occupied, which is what pinning requires.
@@ -147,10 +155,10 @@ impl Drop for HandlerSlot {
     }
 }
 
-unsafe fn poll_in_place<F: Future<Output = ()>>(
+unsafe fn poll_in_place<F: Future<Output = Outcome>>(
     place: NonNull<u8>,
     cx: &mut Context<'_>,
-) -> Poll<()> {
+) -> Poll<Outcome> {
     // SAFETY (caller): `place` holds a live F that never moves while occupied.
     let future = unsafe { std::pin::Pin::new_unchecked(&mut *place.as_ptr().cast::<F>()) };
     future.poll(cx)
@@ -188,6 +196,7 @@ mod tests {
                     let _g = guard;
                     tokio::task::yield_now().await;
                     *out += big.iter().sum::<u64>();
+                    Ok(())
                 })
             };
             std::future::poll_fn(|cx| slot.poll(cx)).await;
@@ -195,7 +204,7 @@ mod tests {
         }
         assert_eq!(total, 32 * (0 + 1 + 2));
         assert_eq!(drops.load(Ordering::SeqCst), 3);
-        unsafe { slot.put(async {}) };
+        unsafe { slot.put(async { Ok(()) }) };
         assert!(!slot.is_empty());
     }
 
@@ -208,6 +217,7 @@ mod tests {
             slot.put(async move {
                 let _g = guard;
                 std::future::pending::<()>().await;
+                Ok(())
             })
         };
         slot.clear();

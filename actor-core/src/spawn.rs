@@ -21,6 +21,7 @@ use tracing::Instrument;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorRef;
+use crate::catch::CatchPanic;
 use crate::cell::Cell;
 use crate::context::Context;
 use crate::envelope::Envelope;
@@ -133,14 +134,19 @@ fn live<'a, A: Actor>(
         }
         let reason = MessageLoop::new(actor, ctx, cell).await;
         if reason != StopReason::Killed {
-            if let Hooked::Panicked(panic) = (Hook {
+            let stopping = Hook {
                 future: actor.stopping(ctx),
                 cell,
-            })
-            .await
-            {
-                let failure = StopReason::from_panic("stopping", &*panic);
-                tracing::error!(%failure, "the stopping hook panicked");
+            };
+            match stopping.await {
+                Hooked::Done(()) => {}
+                Hooked::Panicked(panic) => {
+                    let failure = StopReason::from_panic("stopping", &*panic);
+                    tracing::error!(%failure, "the stopping hook panicked");
+                }
+                // Killed in `stopping` (say, by a parent whose patience ran
+                // out): as in OTP, the actor's end is then `Killed`.
+                Hooked::Killed => return StopReason::Killed,
             }
         }
         reason
@@ -191,26 +197,9 @@ struct EndGuard<A: Actor> {
 impl<A: Actor> Drop for EndGuard<A> {
     fn drop(&mut self) {
         if !self.ended {
-            drop(self.cell.mailbox.finish(StopReason::Killed));
+            drop(self.cell.mailbox.finish_unless_recorded(StopReason::Killed));
             registry::forget(&self.cell);
             self.cell.mailbox.terminate();
-        }
-    }
-}
-
-/// Polls a future, turning a panic into an `Err` with the panic's payload.
-struct CatchPanic<F>(F);
-
-impl<F: Future> Future for CatchPanic<F> {
-    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning; the inner future is never moved.
-        let inner = unsafe { self.map_unchecked_mut(|c| &mut c.0) };
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(panic) => Poll::Ready(Err(panic)),
         }
     }
 }
@@ -269,13 +258,16 @@ impl<'a, A: Actor> MessageLoop<'a, A> {
             if !self.slot.is_empty() {
                 let polled = catch_unwind(AssertUnwindSafe(|| self.slot.poll(cx)));
                 match polled {
-                    Ok(Poll::Ready(())) => {}
+                    Ok(Poll::Ready(Ok(()))) => {}
+                    Ok(Poll::Ready(Err(failure))) => return Poll::Ready(self.end(failure)),
                     Ok(Poll::Pending) => {
                         if self.cell.mailbox.watch_kill(cx) {
                             continue;
                         }
                         return Poll::Pending;
                     }
+                    // Handlers catch their own panics; this one came from
+                    // somewhere the handler does not cover (a destructor).
                     Err(panic) => {
                         let place = format!("the handler of {}", (self.message)());
                         return Poll::Ready(self.end(StopReason::from_panic(&place, &*panic)));
