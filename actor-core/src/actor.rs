@@ -80,6 +80,18 @@ pub trait Actor: Sized + Send + 'static {
         async { Ok(()) }
     }
 
+    /// Runs on a supervised actor's new instance before `started`, when it
+    /// replaces an instance that ended; `previous` is why that one ended. A
+    /// panic here fails the run like a failing `started`.
+    fn restarting(
+        &mut self,
+        ctx: &mut Context<Self>,
+        previous: &StopReason,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (ctx, previous);
+        async {}
+    }
+
     /// Runs once after the last message is handled, when the actor stops
     /// normally, fails in a handler, or is shut down. Children are still
     /// running at this point. It is skipped when the actor is killed.

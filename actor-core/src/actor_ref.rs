@@ -127,6 +127,13 @@ impl<A: Actor> ActorRef<A> {
         self.cell.is_alive()
     }
 
+    /// How many times a supervisor has restarted the actor.
+    pub fn restart_count(&self) -> u32 {
+        self.cell
+            .restarts
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A weak reference to the same actor.
     pub fn downgrade(&self) -> WeakActorRef<A> {
         WeakActorRef {
@@ -183,6 +190,10 @@ impl<A: Actor> WeakActorRef<A> {
     /// The actor's id.
     pub fn id(&self) -> ActorId {
         self.cell.id
+    }
+
+    pub(crate) fn cell(&self) -> &Arc<Cell<A>> {
+        &self.cell
     }
 
     /// A strong reference, if the actor is still running and some strong

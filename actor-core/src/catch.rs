@@ -2,12 +2,18 @@
 //!
 //! A panic in one actor must not unwind into the runtime or into another
 //! actor. Every future an actor runs (hooks, handlers) is polled through
-//! [`CatchPanic`], which turns a panic into a value the runtime can act on.
+//! [`CatchPanic`], which turns a panic into a value the runtime can act on;
+//! lifecycle hooks through [`Hook`], which also gives up on a hook when the
+//! actor is told to end at once.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use crate::actor::Actor;
+use crate::cell::Cell;
+use crate::mailbox::Interrupt;
 
 /// Polls a future, turning a panic into an `Err` with the panic's payload.
 pub(crate) struct CatchPanic<F>(pub(crate) F);
@@ -22,6 +28,43 @@ impl<F: Future> Future for CatchPanic<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
             Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// How a lifecycle hook ended.
+pub(crate) enum Hooked<T> {
+    Done(T),
+    Panicked(Box<dyn std::any::Any + Send>),
+    /// The actor was told to end now (a kill, a linked failure) while the
+    /// hook was running; the hook was dropped.
+    Killed,
+}
+
+/// Runs a lifecycle hook, catching its panic and giving up on it if the actor
+/// is killed meanwhile.
+pub(crate) struct Hook<'a, F, A: Actor> {
+    pub(crate) future: F,
+    pub(crate) cell: &'a Cell<A>,
+}
+
+impl<F: Future, A: Actor> Future for Hook<'_, F, A> {
+    type Output = Hooked<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: structural pinning; the future is never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.cell.mailbox.interrupt() == Interrupt::Now {
+            return Poll::Ready(Hooked::Killed);
+        }
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(Hooked::Done(output)),
+            Err(panic) => Poll::Ready(Hooked::Panicked(panic)),
+            Ok(Poll::Pending) if this.cell.mailbox.watch_interrupt(cx) => {
+                Poll::Ready(Hooked::Killed)
+            }
+            Ok(Poll::Pending) => Poll::Pending,
         }
     }
 }

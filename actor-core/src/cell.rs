@@ -8,7 +8,8 @@
 //! `try_tell` and `ask` that every reference type uses.
 
 use std::future::poll_fn;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ use crate::actor::Actor;
 use crate::envelope::{Envelope, Parcel};
 use crate::error::{Error, SendError};
 use crate::id::ActorId;
-use crate::mailbox::{Mailbox, Refused};
+use crate::link::{self, Down, MonitorId};
+use crate::mailbox::{Interrupt, Mailbox, Refused};
 use crate::message::{Handler, Message};
 use crate::stop::StopReason;
 
@@ -29,6 +31,8 @@ pub(crate) struct Cell<A: Actor> {
     /// Whether the registry may hold entries for this actor (so that stopping
     /// actors that were never registered costs nothing).
     pub(crate) registered: AtomicBool,
+    /// How many times a supervisor restarted this actor.
+    pub(crate) restarts: AtomicU32,
 }
 
 impl<A: Actor> Cell<A> {
@@ -37,6 +41,7 @@ impl<A: Actor> Cell<A> {
             id,
             mailbox: Mailbox::new(capacity),
             registered: AtomicBool::new(false),
+            restarts: AtomicU32::new(0),
         }
     }
 }
@@ -46,10 +51,29 @@ pub(crate) trait Control: Send + Sync + 'static {
     fn id(&self) -> ActorId;
     fn stop_with(&self, reason: StopReason);
     fn kill(&self);
+    /// Ends the actor's current run (see [`Interrupt`]).
+    fn interrupt(&self, level: Interrupt, reason: StopReason);
     fn poll_terminated(&self, cx: &mut Context<'_>) -> Poll<StopReason>;
     fn is_alive(&self) -> bool;
     fn add_sender(&self);
     fn remove_sender(&self);
+    /// The reason the actor ended with, once it has ended for good.
+    fn final_reason(&self) -> Option<StopReason>;
+    /// Adds a monitor; hands `notify` back if the actor has ended for good.
+    fn add_monitor(
+        &self,
+        id: MonitorId,
+        notify: Box<dyn FnOnce(Down) + Send>,
+    ) -> Result<(), Box<dyn FnOnce(Down) + Send>>;
+    fn remove_monitor(&self, id: MonitorId) -> bool;
+    /// Adds a link to `peer`; false if this actor has ended for good.
+    fn add_link(&self, peer: Arc<dyn Control>) -> bool;
+    fn remove_link(&self, peer: ActorId);
+    /// A linked actor ended with `reason`.
+    fn exit_signal(&self, from: ActorId, reason: StopReason);
+    /// Takes the monitors and links of a run that ended; with `for_good`,
+    /// later monitors and links fire at once instead.
+    fn take_watchers(&self, for_good: bool) -> link::Taken;
 }
 
 impl<A: Actor> Control for Cell<A> {
@@ -62,6 +86,9 @@ impl<A: Actor> Control for Cell<A> {
     fn kill(&self) {
         self.mailbox.kill();
     }
+    fn interrupt(&self, level: Interrupt, reason: StopReason) {
+        self.mailbox.raise(level, reason);
+    }
     fn poll_terminated(&self, cx: &mut Context<'_>) -> Poll<StopReason> {
         self.mailbox.poll_terminated(cx)
     }
@@ -73,6 +100,54 @@ impl<A: Actor> Control for Cell<A> {
     }
     fn remove_sender(&self) {
         self.mailbox.remove_sender();
+    }
+    fn final_reason(&self) -> Option<StopReason> {
+        if self.mailbox.is_alive() {
+            None
+        } else {
+            self.mailbox.reason()
+        }
+    }
+    fn add_monitor(
+        &self,
+        id: MonitorId,
+        notify: Box<dyn FnOnce(Down) + Send>,
+    ) -> Result<(), Box<dyn FnOnce(Down) + Send>> {
+        self.mailbox.with_watchers(|w| {
+            if w.is_closed() {
+                Err(notify)
+            } else {
+                w.add_monitor(id, notify);
+                Ok(())
+            }
+        })
+    }
+    fn remove_monitor(&self, id: MonitorId) -> bool {
+        self.mailbox.with_watchers(|w| w.remove_monitor(id))
+    }
+    fn add_link(&self, peer: Arc<dyn Control>) -> bool {
+        self.mailbox.with_watchers(|w| {
+            if !w.is_closed() {
+                w.add_link(peer);
+            }
+            !w.is_closed()
+        })
+    }
+    fn remove_link(&self, peer: ActorId) {
+        self.mailbox.with_watchers(|w| w.remove_link(peer));
+    }
+    fn exit_signal(&self, from: ActorId, reason: StopReason) {
+        match self.mailbox.with_watchers(|w| w.trap()) {
+            Some(trap) => trap(link::Exit { id: from, reason }),
+            None => {
+                if let Some(reason) = link::exit_reason(from, &reason) {
+                    self.mailbox.raise(Interrupt::Now, reason);
+                }
+            }
+        }
+    }
+    fn take_watchers(&self, for_good: bool) -> link::Taken {
+        self.mailbox.with_watchers(|w| w.take(for_good))
     }
 }
 

@@ -5,6 +5,7 @@
 //! lifetime is tied to its own, timers that deliver messages to itself, and a
 //! way to stop itself.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,8 @@ use crate::actor::Actor;
 use crate::actor_ref::{ActorRef, WeakActorRef};
 use crate::cell::{self, Cell, Control};
 use crate::id::ActorId;
+use crate::link::{self, Down, Exit, MonitorRef, Watchable};
+use crate::mailbox::Interrupt;
 use crate::message::{Handler, Message};
 use crate::stop::StopReason;
 use crate::timer::TimerHandle;
@@ -28,7 +31,6 @@ pub struct Context<A: Actor> {
     parent: Option<ActorId>,
     /// Children and timers, allocated on first use: most actors have neither.
     dependents: Option<Box<Dependents>>,
-    stop_requested: bool,
 }
 
 #[derive(Default)]
@@ -53,7 +55,6 @@ impl<A: Actor> Context<A> {
             cell,
             parent,
             dependents: None,
-            stop_requested: false,
         }
     }
 
@@ -161,11 +162,61 @@ impl<A: Actor> Context<A> {
     /// [`Error::NotHandled`](crate::Error::NotHandled)); the stop reason is
     /// [`StopReason::Normal`].
     pub fn stop(&mut self) {
-        self.stop_requested = true;
+        self.end_after_handler(StopReason::Normal);
     }
 
-    pub(crate) fn stop_requested(&self) -> bool {
-        self.stop_requested
+    /// Fails this actor once the current handler returns, with `description`
+    /// as its [`StopReason::Failed`]: like a panic, but deliberate. Its
+    /// supervisor (if any) treats it as any failure.
+    pub fn fail(&mut self, description: impl std::fmt::Display) {
+        self.end_after_handler(StopReason::failed(description));
+    }
+
+    fn end_after_handler(&self, reason: StopReason) {
+        self.cell.mailbox.raise(Interrupt::AfterHandler, reason);
+    }
+
+    /// How many times this actor has been restarted by its supervisor.
+    pub fn restart_count(&self) -> u32 {
+        self.cell.restarts.load(Ordering::Relaxed)
+    }
+
+    /// Watches `target`: when its run ends, this actor receives a [`Down`]
+    /// with its id and stop reason. If it has already ended, `Down` comes at
+    /// once. See [`link`](crate::link) for how this relates to restarts.
+    pub fn monitor(&mut self, target: &impl Watchable) -> MonitorRef
+    where
+        A: Handler<Down>,
+    {
+        link::monitor(target.control(), link::down_notifier(self.weak_ref()))
+    }
+
+    /// Cancels a monitor; returns whether it had not fired yet.
+    pub fn demonitor(&mut self, monitor: &MonitorRef) -> bool {
+        monitor.target.remove_monitor(monitor.id)
+    }
+
+    /// Links this actor and `target`: when either one's run ends abnormally,
+    /// the other receives an exit signal (see [`link`](crate::link)). Linking
+    /// to an actor that has already ended delivers its exit signal at once.
+    pub fn link(&mut self, target: &impl Watchable) {
+        link::link(self.cell.clone(), target.control());
+    }
+
+    /// Removes the link with `target`, in both directions.
+    pub fn unlink(&mut self, target: &impl Watchable) {
+        link::unlink(&*self.cell, &*target.control());
+    }
+
+    /// With `true`, exit signals from linked actors arrive as [`Exit`]
+    /// messages instead of ending this actor; with `false`, they end it again.
+    /// Lasts for this run of the actor.
+    pub fn trap_exits(&mut self, trap: bool)
+    where
+        A: Handler<Exit>,
+    {
+        let trap = trap.then(|| link::exit_trap(self.weak_ref()));
+        self.cell.mailbox.with_watchers(|w| w.set_trap(trap));
     }
 
     pub(crate) fn cell(&self) -> &Arc<Cell<A>> {

@@ -80,6 +80,33 @@ pub enum Error {
         /// The type registered.
         found: &'static str,
     },
+    /// A supervisor has no child with this id (or it ended for good).
+    #[error("supervisor {supervisor} has no child {child:?}; list them with `children()`")]
+    ChildNotFound {
+        /// The supervisor asked.
+        supervisor: ActorId,
+        /// The child id asked for.
+        child: String,
+    },
+    /// A supervisor already has a child with this id.
+    #[error("supervisor {supervisor} already has a child {child:?}; child ids must be unique")]
+    DuplicateChild {
+        /// The supervisor asked.
+        supervisor: ActorId,
+        /// The id given twice.
+        child: String,
+    },
+    /// A child's `started` hook failed when its supervisor started it; it was
+    /// not added.
+    #[error(
+        "child {actor} failed to start ({reason}); fix its `started` hook or what it depends on"
+    )]
+    StartFailed {
+        /// The child that failed.
+        actor: ActorId,
+        /// How it failed.
+        reason: StopReason,
+    },
     /// Work given to [`run_blocking`](crate::run_blocking) panicked or was
     /// cancelled by a runtime shutdown.
     #[error("blocking work failed: {reason}")]

@@ -43,14 +43,17 @@ mod context;
 mod envelope;
 mod error;
 mod id;
+mod link;
 mod mailbox;
 mod message;
+mod message_loop;
 mod recipient;
 mod registry;
 mod remote;
 mod slot;
 mod spawn;
 mod stop;
+mod supervisor;
 mod timer;
 
 pub use actor::{Actor, BoxError, MailboxCapacity, DEFAULT_MAILBOX_CAPACITY};
@@ -59,6 +62,7 @@ pub use blocking::run_blocking;
 pub use context::{Context, CHILD_SHUTDOWN_TIMEOUT};
 pub use error::{Error, SendError};
 pub use id::ActorId;
+pub use link::{Down, Exit, MonitorId, MonitorRef, Watchable};
 pub use message::{Handler, Message};
 pub use recipient::Recipient;
 pub use registry::{lookup, register, unregister};
@@ -67,13 +71,17 @@ pub use remote::__private;
 pub use remote::{RemoteMessage, WireName};
 pub use spawn::spawn;
 pub use stop::StopReason;
+pub use supervisor::{
+    Backoff, ChildInfo, ChildSpec, Intensity, Restart, Shutdown, Strategy, Supervisor,
+};
 pub use timer::TimerHandle;
 
 /// Everything an application needs: `use actor_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        lookup, register, run_blocking, spawn, Actor, ActorId, ActorRef, BoxError, Context, Error,
-        Handler, MailboxCapacity, Message, Recipient, SendError, StopReason, TimerHandle,
+        lookup, register, run_blocking, spawn, Actor, ActorId, ActorRef, Backoff, BoxError,
+        ChildSpec, Context, Down, Error, Exit, Handler, MailboxCapacity, Message, MonitorRef,
+        Recipient, Restart, SendError, Shutdown, StopReason, Strategy, Supervisor, TimerHandle,
         WeakActorRef,
     };
 }

@@ -21,10 +21,11 @@
 //! see it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
+use crate::link::Watchers;
 use crate::stop::StopReason;
 
 /// Messages the queue's buffer holds when it is first allocated.
@@ -45,8 +46,19 @@ pub(crate) enum Delivery<T> {
     /// Nothing is queued and nothing can come: every sender is gone or the
     /// mailbox was closed; the reason given to `close`, or `Normal`.
     Drained(StopReason),
-    /// `kill` was called.
-    Killed,
+    /// The actor was told to stop at once (see [`Interrupt::Now`]).
+    Interrupted,
+}
+
+/// An instruction to end the actor's current run, checked before every message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Interrupt {
+    None = 0,
+    /// End after the handler in progress; leave the queue for the next run
+    /// (a supervisor restarting a sibling).
+    AfterHandler = 1,
+    /// End now, dropping the handler in progress (a kill, a linked failure).
+    Now = 2,
 }
 
 /// A sender waiting for room, in arrival order.
@@ -82,6 +94,10 @@ struct Rare {
     reason: Option<StopReason>,
     /// Tasks awaiting the actor's end.
     joiners: Vec<Waker>,
+    /// Why the actor was interrupted (see [`Interrupt`]).
+    interrupt_reason: Option<StopReason>,
+    /// Links, monitors and the exit trap (see `link.rs`).
+    watchers: Watchers,
 }
 
 impl<T> State<T> {
@@ -178,8 +194,8 @@ pub(crate) struct Mailbox<T> {
     /// actor finishes its queue and stops. A `u32` keeps every actor's cell
     /// one allocation size class smaller.
     senders: AtomicU32,
-    /// Set by `kill`; read without the lock before every message.
-    killed: AtomicBool,
+    /// An [`Interrupt`]; read without the lock before every message.
+    interrupt: AtomicU8,
 }
 
 impl<T> Mailbox<T> {
@@ -198,7 +214,7 @@ impl<T> Mailbox<T> {
                 rare: None,
             }),
             senders: AtomicU32::new(1),
-            killed: AtomicBool::new(false),
+            interrupt: AtomicU8::new(Interrupt::None as u8),
         }
     }
 
@@ -325,8 +341,8 @@ impl<T> Mailbox<T> {
         batch: &mut VecDeque<T>,
     ) -> Poll<Delivery<T>> {
         let mut state = self.lock();
-        if self.is_killed() {
-            return Poll::Ready(Delivery::Killed);
+        if self.interrupt() == Interrupt::Now {
+            return Poll::Ready(Delivery::Interrupted);
         }
         if let Some(first) = state.head.take() {
             if !state.queue.is_empty() {
@@ -356,20 +372,87 @@ impl<T> Mailbox<T> {
         Poll::Pending
     }
 
-    /// Whether `kill` was called. Cheap: no lock.
-    pub(crate) fn is_killed(&self) -> bool {
-        self.killed.load(Ordering::Acquire)
+    /// The pending interrupt. Cheap: no lock.
+    pub(crate) fn interrupt(&self) -> Interrupt {
+        match self.interrupt.load(Ordering::Acquire) {
+            0 => Interrupt::None,
+            1 => Interrupt::AfterHandler,
+            _ => Interrupt::Now,
+        }
     }
 
-    /// Remembers the actor's waker so that a kill interrupts a handler that is
-    /// waiting on something else; returns whether `kill` was already called.
-    pub(crate) fn watch_kill(&self, cx: &mut Context<'_>) -> bool {
+    /// Why the actor was interrupted.
+    pub(crate) fn interrupt_reason(&self) -> StopReason {
+        let state = self.lock();
+        let reason = state.rare.as_ref().and_then(|r| r.interrupt_reason.clone());
+        reason.unwrap_or(StopReason::Killed)
+    }
+
+    /// Remembers the actor's waker so that an interrupt reaches a handler
+    /// that is waiting on something else; returns whether the actor must end
+    /// now.
+    pub(crate) fn watch_interrupt(&self, cx: &mut Context<'_>) -> bool {
         let mut state = self.lock();
         match &state.receiver {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => state.receiver = Some(cx.waker().clone()),
         }
-        self.is_killed()
+        self.interrupt() == Interrupt::Now
+    }
+
+    /// Tells the actor to end its current run (`level`) with `reason`. A
+    /// stronger interrupt replaces a weaker one; an equal one keeps the first
+    /// reason.
+    pub(crate) fn raise(&self, level: Interrupt, reason: StopReason) {
+        let mut state = self.lock();
+        if level <= self.interrupt() {
+            return;
+        }
+        state.rare().interrupt_reason = Some(reason);
+        self.interrupt.store(level as u8, Ordering::Release);
+        // Woken even when not parked: its handler may be waiting elsewhere.
+        let receiver = state.receiver.take();
+        drop(state);
+        wake_all(receiver);
+    }
+
+    /// Opens the mailbox again for the actor's next run (after a restart):
+    /// no interrupt, no stop requested, messages accepted.
+    pub(crate) fn reopen(&self) {
+        let mut state = self.lock();
+        state.closed = false;
+        if let Some(rare) = &mut state.rare {
+            rare.requested = None;
+            rare.interrupt_reason = None;
+        }
+        self.interrupt
+            .store(Interrupt::None as u8, Ordering::Release);
+    }
+
+    /// Puts messages the actor had taken but not handled back at the front
+    /// of the queue, in order, for its next run.
+    pub(crate) fn requeue_front(&self, batch: &mut VecDeque<T>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut state = self.lock();
+        let state = &mut *state;
+        let rest = std::mem::take(&mut state.queue);
+        batch.extend(state.head.take());
+        batch.extend(rest);
+        state.head = batch.pop_front();
+        std::mem::swap(&mut state.queue, batch);
+    }
+
+    /// Runs `f` on the actor's links and monitors, under the lock. `f` must
+    /// not call back into this mailbox.
+    pub(crate) fn with_watchers<R>(&self, f: impl FnOnce(&mut Watchers) -> R) -> R {
+        f(&mut self.lock().rare().watchers)
+    }
+
+    /// Whether the mailbox refuses messages.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
     }
 
     /// Refuses new messages; the actor handles what is queued, then stops with
@@ -386,14 +469,13 @@ impl<T> Mailbox<T> {
 
     /// Refuses new messages and interrupts the actor at once.
     pub(crate) fn kill(&self) {
-        let mut state = self.lock();
-        state.closed = true;
-        self.killed.store(true, Ordering::Release);
-        // Woken even when not parked: its handler may be waiting elsewhere.
-        let receiver = state.receiver.take();
-        let waiters = state.all_waiters();
-        drop(state);
-        wake_all(receiver.into_iter().chain(waiters));
+        let waiters = {
+            let mut state = self.lock();
+            state.closed = true;
+            state.all_waiters()
+        };
+        wake_all(waiters);
+        self.raise(Interrupt::Now, StopReason::Killed);
     }
 
     /// Records why the actor stops (replacing a reason recorded earlier, as
@@ -428,7 +510,19 @@ impl<T> Mailbox<T> {
         queued
     }
 
-    /// The reason recorded by [`Mailbox::finish`].
+    /// Records why the actor's run ended without closing the mailbox (it will
+    /// be restarted, or decided about): askers of a dropped message read it.
+    pub(crate) fn record_reason(&self, reason: StopReason) {
+        let joiners = {
+            let mut state = self.lock();
+            let rare = state.rare();
+            rare.reason = Some(reason);
+            std::mem::take(&mut rare.joiners)
+        };
+        wake_all(joiners);
+    }
+
+    /// The reason recorded by [`Mailbox::finish`] or [`Mailbox::record_reason`].
     pub(crate) fn reason(&self) -> Option<StopReason> {
         self.lock().rare.as_ref().and_then(|r| r.reason.clone())
     }

@@ -31,6 +31,10 @@ impl<M: Message> Recipient<M> {
         self.sink.id()
     }
 
+    pub(crate) fn control(&self) -> std::sync::Arc<dyn crate::cell::Control> {
+        self.sink.clone()
+    }
+
     /// Sends a message, waiting while the mailbox is full.
     ///
     /// # Errors

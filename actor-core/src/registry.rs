@@ -52,7 +52,7 @@ pub fn register<A: Actor>(name: impl Into<String>, actor: &ActorRef<A>) -> Resul
     }
     // An actor that stopped while we inserted has already cleared its entries;
     // do not leave this one behind.
-    if !cell.is_alive() || cell.mailbox.reason().is_some() {
+    if !cell.is_alive() || cell.mailbox.is_closed() {
         unregister_if(&name, actor.id());
         return Err(Error::Stopped { actor: actor.id() });
     }

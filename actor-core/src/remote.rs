@@ -45,6 +45,11 @@ use crate::message::Message;
 /// as serde encodes it the same. Implement it for an application type that is
 /// a type argument of a generic remote message; the name must never change
 /// once programs using it are deployed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no wire name",
+    label = "no `WireName`",
+    note = "a type argument of a remote message needs a stable name: implement `WireName` for `{Self}` with a name that never changes"
+)]
 pub trait WireName {
     /// The name. Must not contain whitespace; `<`, `>` and `,` only as
     /// generic arguments, as the implementations here produce them.
@@ -57,6 +62,10 @@ pub trait WireName {
 /// the wire by [`WireName::wire_name`]. The bound on the reply is part of the
 /// trait, so code generic over `M: RemoteMessage` may serialise `M::Reply`
 /// without repeating the bound.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a remote message",
+    note = "give it a wire name: `#[message(remote = \"app.name\")]` on its `#[derive(Message)]` or its `#[message]` method"
+)]
 pub trait RemoteMessage:
     Message<Reply: Serialize + DeserializeOwned> + Serialize + DeserializeOwned + WireName
 {
@@ -77,6 +86,10 @@ pub mod __private {
         note = "a remote message travels as bytes: add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}` (on a `#[message]` method: `#[message(remote = \"...\", derive(serde::Serialize, serde::Deserialize))]`)"
     )]
     pub trait RemoteMessageIsSerde {}
+    // `do_not_recommend` (Rust 1.85) makes rustc report the message above
+    // rather than each missing serde trait; older compilers ignore it.
+    #[allow(unknown_or_malformed_diagnostic_attributes)]
+    #[diagnostic::do_not_recommend]
     impl<T: Serialize + DeserializeOwned> RemoteMessageIsSerde for T {}
 
     /// Asserts at compile time that the reply of a remote message can be
@@ -87,17 +100,11 @@ pub mod __private {
         note = "the reply travels back as bytes: use a reply type that implements `serde::Serialize` and `serde::Deserialize` (derive them on your own types)"
     )]
     pub trait RemoteReplyIsSerde {}
+    // `do_not_recommend` (Rust 1.85) makes rustc report the message above
+    // rather than each missing serde trait; older compilers ignore it.
+    #[allow(unknown_or_malformed_diagnostic_attributes)]
+    #[diagnostic::do_not_recommend]
     impl<T: Serialize + DeserializeOwned> RemoteReplyIsSerde for T {}
-
-    /// Asserts at compile time that a type parameter of a generic remote
-    /// message has a wire name.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` has no wire name, so it cannot be a type argument of a remote message",
-        label = "no `WireName`",
-        note = "implement `actor::WireName` for `{Self}` with a name that never changes"
-    )]
-    pub trait TypeArgumentHasWireName {}
-    impl<T: ?Sized + super::WireName> TypeArgumentHasWireName for T {}
 
     /// Statically checks `T: RemoteMessageIsSerde`.
     pub const fn assert_remote_message<T: ?Sized + RemoteMessageIsSerde>() {}

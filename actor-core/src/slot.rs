@@ -199,7 +199,7 @@ mod tests {
                     Ok(())
                 })
             };
-            std::future::poll_fn(|cx| slot.poll(cx)).await;
+            assert_eq!(std::future::poll_fn(|cx| slot.poll(cx)).await, Ok(()));
             assert!(slot.is_empty());
         }
         assert_eq!(total, 32 * (0 + 1 + 2));

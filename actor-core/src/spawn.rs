@@ -1,39 +1,63 @@
 //! Spawning actors, and the task that runs each one.
 //!
-//! An actor runs as one tokio task: `started`, then its messages one at a time,
-//! then `stopping`, its children and timers, and `stopped`. A panic anywhere in
-//! it is caught at the task's edge and becomes the actor's
-//! [`StopReason::Failed`]; nothing outside the actor is affected.
-//!
-//! The message loop is a hand-written future rather than an `async` block
-//! because it keeps the handler future in the actor's [`HandlerSlot`] and polls
-//! it there, which is what makes a message cost no allocation.
+//! An actor runs as one tokio task. A *run* of the actor is: `started` (after
+//! `restarting`, when a supervisor replaces an instance that ended), its
+//! messages one at a time ([`MessageLoop`]), `stopping`, its children and timers, `stopped`,
+//! and finally its links and monitors fire. An unsupervised actor has one run;
+//! a supervised one has a run per (re)start, all on the same mailbox, so its
+//! references and its queued messages outlive each restart. A panic anywhere is
+//! caught at the task's edge and becomes the run's [`StopReason::Failed`];
+//! nothing outside the actor is affected.
 
-use std::collections::VecDeque;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorRef;
-use crate::catch::CatchPanic;
+use crate::catch::{CatchPanic, Hook, Hooked};
 use crate::cell::Cell;
 use crate::context::Context;
-use crate::envelope::Envelope;
 use crate::id::ActorId;
-use crate::mailbox::Delivery;
+use crate::link;
+use crate::mailbox::Interrupt;
+use crate::message_loop::MessageLoop;
 use crate::registry;
-use crate::slot::HandlerSlot;
 use crate::stop::StopReason;
+use crate::supervisor::{ChildLink, Decision};
 
-/// How many messages an actor handles before it lets other tasks on its
-/// thread run.
-const MESSAGES_PER_TURN: u32 = 128;
+/// Tells a supervisor that a run's `started` hook finished, and how.
+pub(crate) type StartedSignal = oneshot::Sender<Result<(), StopReason>>;
+
+/// Whether a run is an unsupervised actor's only one (`()`), or one run of a
+/// supervised actor (a [`StartedSignal`]). A type, not a flag, so that the
+/// unsupervised actor's task, which every plain actor pays for, carries none of
+/// the supervised one's state.
+trait RunMode: Send {
+    /// The actor may be restarted after this run: keep its mailbox.
+    const SUPERVISED: bool;
+    /// The `started` hook finished with `outcome`.
+    fn started(self, outcome: &Result<(), StopReason>);
+}
+
+impl RunMode for () {
+    const SUPERVISED: bool = false;
+    fn started(self, _: &Result<(), StopReason>) {}
+}
+
+impl RunMode for StartedSignal {
+    const SUPERVISED: bool = true;
+    fn started(self, outcome: &Result<(), StopReason>) {
+        let _ = self.send(outcome.clone());
+    }
+}
+
+/// Builds a fresh actor for each (re)start of a supervised child.
+pub(crate) type Factory<A> = Arc<dyn Fn() -> A + Send + Sync>;
 
 /// Spawns an actor with no parent on the current tokio runtime and returns a
 /// reference to it. The actor runs until it stops itself, is stopped or killed,
@@ -59,21 +83,46 @@ pub fn spawn<A: Actor>(actor: A) -> ActorRef<A> {
 }
 
 pub(crate) fn start<A: Actor>(actor: A, parent: Option<ActorId>) -> ActorRef<A> {
-    let id = ActorId::next(A::name());
-    let cell = Arc::new(Cell::new(id, A::mailbox_capacity().limit()));
+    let cell = new_cell::<A>();
     let context = Context::new(cell.clone(), parent);
+    spawn_task(cell.id, run(actor, context));
+    ActorRef::adopt(cell)
+}
+
+/// Starts a supervised child: a task that runs `factory`'s actors one after
+/// another, reporting each run's end through `link` and waiting for the
+/// supervisor's decision. `started` fires when the first run has started.
+pub(crate) fn start_supervised<A: Actor>(
+    factory: Factory<A>,
+    parent: ActorId,
+    link: ChildLink,
+    started: StartedSignal,
+) -> ActorRef<A> {
+    let cell = new_cell::<A>();
+    spawn_task(
+        cell.id,
+        run_supervised(factory, cell.clone(), parent, link, started),
+    );
+    ActorRef::adopt(cell)
+}
+
+fn new_cell<A: Actor>() -> Arc<Cell<A>> {
+    let id = ActorId::next(A::name());
+    Arc::new(Cell::new(id, A::mailbox_capacity().limit()))
+}
+
+fn spawn_task(id: ActorId, task: impl Future<Output = ()> + Send + 'static) {
     let span = tracing::debug_span!("actor", actor = %id);
     // An instrumented task carries its span; without a subscriber that is
     // forty bytes per actor for nothing.
     if span.is_disabled() {
-        tokio::spawn(run(actor, context));
+        tokio::spawn(task);
     } else {
-        tokio::spawn(run(actor, context).instrument(span));
+        tokio::spawn(task.instrument(span));
     }
-    ActorRef::adopt(cell)
 }
 
-/// The whole life of one actor.
+/// The life of an unsupervised actor: one run.
 ///
 /// An `async move` block rather than an `async fn`: the block keeps `actor` and
 /// `ctx` in one place, where an `async fn` would store its arguments twice
@@ -85,10 +134,99 @@ fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> 
             cell: ctx.cell().clone(),
             ended: false,
         };
-        let reason = live(&mut actor, &mut ctx, &end.cell).await;
-        // Record the reason before anything still queued is dropped, so that
-        // askers see why their message went unanswered.
-        drop(end.cell.mailbox.finish(reason.clone()));
+        let reason = one_run(&mut actor, &mut ctx, &end.cell, ()).await;
+        link::fire(&*end.cell, &reason, true);
+        end.ended = true;
+        end.cell.mailbox.terminate();
+    }
+}
+
+/// The life of a supervised actor: runs until its supervisor says stop.
+#[allow(clippy::manual_async_fn)]
+fn run_supervised<A: Actor>(
+    factory: Factory<A>,
+    cell: Arc<Cell<A>>,
+    parent: ActorId,
+    link: ChildLink,
+    started: StartedSignal,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        let mut end = EndGuard { cell, ended: false };
+        let mut started = Some(started);
+        let mut previous: Option<StopReason> = None;
+        loop {
+            let reason = match catch_unwind(AssertUnwindSafe(|| factory())) {
+                Ok(mut actor) => {
+                    let mut ctx = Context::new(end.cell.clone(), Some(parent));
+                    match restarting(&mut actor, &mut ctx, &end.cell, previous.as_ref()).await {
+                        Ok(()) => match started.take() {
+                            Some(signal) => one_run(&mut actor, &mut ctx, &end.cell, signal).await,
+                            None => unreachable!("a signal is set before every run"),
+                        },
+                        Err(failure) => {
+                            if let Some(started) = started.take() {
+                                let _ = started.send(Err(failure.clone()));
+                            }
+                            end.cell.mailbox.record_reason(failure.clone());
+                            failure
+                        }
+                    }
+                }
+                Err(panic) => {
+                    let failure = StopReason::from_panic("the child's factory", &*panic);
+                    if let Some(started) = started.take() {
+                        let _ = started.send(Err(failure.clone()));
+                    }
+                    failure
+                }
+            };
+            link::fire(&*end.cell, &reason, false);
+            match link.exited(reason.clone()).await {
+                Decision::Restart {
+                    delay,
+                    started: ack,
+                } => {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    end.cell.mailbox.reopen();
+                    end.cell.restarts.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(%reason, "restarting");
+                    previous = Some(reason);
+                    started = Some(ack);
+                }
+                Decision::Stop => {
+                    drop(end.cell.mailbox.finish(reason.clone()));
+                    registry::forget(&end.cell);
+                    link::fire(&*end.cell, &reason, true);
+                    end.ended = true;
+                    end.cell.mailbox.terminate();
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// One run of an actor; resolves to why it ended.
+///
+/// An unsupervised actor's run is its last: its mailbox is closed and emptied
+/// and its registry entries removed. A supervised one's supervisor decides.
+#[allow(clippy::manual_async_fn)]
+fn one_run<'a, A: Actor, R: RunMode + 'a>(
+    actor: &'a mut A,
+    ctx: &'a mut Context<A>,
+    cell: &'a Arc<Cell<A>>,
+    mode: R,
+) -> impl Future<Output = StopReason> + Send + 'a {
+    async move {
+        let last_run = !R::SUPERVISED;
+        let reason = live(actor, ctx, cell, mode).await;
+        if last_run {
+            // Record the reason before anything still queued is dropped, so
+            // that askers see why their message went unanswered.
+            drop(cell.mailbox.finish(reason.clone()));
+        }
         if reason.is_failure() {
             tracing::error!(%reason, "actor failed");
         } else {
@@ -97,43 +235,58 @@ fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> 
         if ctx.has_dependents() {
             // Boxed: most actors have no children or timers, and this future
             // (with its shutdown timeout) would otherwise enlarge every actor.
-            let killed = end.cell.mailbox.is_killed();
+            let killed = cell.mailbox.interrupt() == Interrupt::Now;
             Box::pin(ctx.shut_down_dependents(killed)).await;
         }
-        registry::forget(&end.cell);
+        if last_run {
+            registry::forget(cell);
+        }
         if let Err(panic) = CatchPanic(actor.stopped(&reason)).await {
             let failure = StopReason::from_panic("stopped", &*panic);
             tracing::error!(%failure, "the stopped hook panicked");
         }
-        end.ended = true;
-        end.cell.mailbox.terminate();
+        reason
     }
 }
 
-/// `started`, the messages, and `stopping`; resolves to the stop reason.
-/// (An `async` block for the reason given at [`run`].)
+/// `started`, the messages, and `stopping`; resolves to the reason the run
+/// ends.
 #[allow(clippy::manual_async_fn)]
-fn live<'a, A: Actor>(
+fn live<'a, A: Actor, R: RunMode + 'a>(
     actor: &'a mut A,
     ctx: &'a mut Context<A>,
     cell: &'a Cell<A>,
+    mode: R,
 ) -> impl Future<Output = StopReason> + Send + 'a {
     async move {
-        match (Hook {
-            future: actor.started(ctx),
-            cell,
-        })
-        .await
+        let keep_mailbox = R::SUPERVISED;
         {
-            Hooked::Done(Ok(())) => {}
-            Hooked::Done(Err(error)) => {
-                return StopReason::failed(format_args!("started returned an error: {error}"))
+            let outcome = Hook {
+                future: actor.started(ctx),
+                cell,
+            };
+            let start = match outcome.await {
+                Hooked::Done(Ok(())) => Ok(()),
+                Hooked::Done(Err(error)) => Err(StopReason::failed(format_args!(
+                    "started returned an error: {error}"
+                ))),
+                Hooked::Panicked(panic) => Err(StopReason::from_panic("started", &*panic)),
+                Hooked::Killed => Err(cell.mailbox.interrupt_reason()),
+            };
+            mode.started(&start);
+            if let Err(failure) = start {
+                if keep_mailbox {
+                    cell.mailbox.record_reason(failure.clone());
+                }
+                return failure;
             }
-            Hooked::Panicked(panic) => return StopReason::from_panic("started", &*panic),
-            Hooked::Killed => return StopReason::Killed,
         }
-        let reason = MessageLoop::new(actor, ctx, cell).await;
-        if reason != StopReason::Killed {
+        let reason = if R::SUPERVISED {
+            MessageLoop::<A, true>::new(actor, ctx, cell).await
+        } else {
+            MessageLoop::<A, false>::new(actor, ctx, cell).await
+        };
+        if cell.mailbox.interrupt() != Interrupt::Now {
             let stopping = Hook {
                 future: actor.stopping(ctx),
                 cell,
@@ -144,46 +297,33 @@ fn live<'a, A: Actor>(
                     let failure = StopReason::from_panic("stopping", &*panic);
                     tracing::error!(%failure, "the stopping hook panicked");
                 }
-                // Killed in `stopping` (say, by a parent whose patience ran
-                // out): as in OTP, the actor's end is then `Killed`.
-                Hooked::Killed => return StopReason::Killed,
+                // Told to end now in `stopping` (say, by a parent whose
+                // patience ran out): as in OTP, the run then ends `Killed`.
+                Hooked::Killed => return cell.mailbox.interrupt_reason(),
             }
         }
         reason
     }
 }
 
-/// How a lifecycle hook ended.
-enum Hooked<T> {
-    Done(T),
-    Panicked(Box<dyn std::any::Any + Send>),
-    /// `kill` was called while the hook was running; it was dropped.
-    Killed,
-}
-
-/// Runs a lifecycle hook, catching its panic and giving up on it if the actor
-/// is killed meanwhile.
-struct Hook<'a, F, A: Actor> {
-    future: F,
-    cell: &'a Cell<A>,
-}
-
-impl<F: Future, A: Actor> Future for Hook<'_, F, A> {
-    type Output = Hooked<F::Output>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning; the future is never moved.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.cell.mailbox.is_killed() {
-            return Poll::Ready(Hooked::Killed);
-        }
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Hooked::Done(output)),
-            Err(panic) => Poll::Ready(Hooked::Panicked(panic)),
-            Ok(Poll::Pending) if this.cell.mailbox.watch_kill(cx) => Poll::Ready(Hooked::Killed),
-            Ok(Poll::Pending) => Poll::Pending,
-        }
+/// Runs `restarting` on a new instance that replaces one that ended.
+async fn restarting<A: Actor>(
+    actor: &mut A,
+    ctx: &mut Context<A>,
+    cell: &Cell<A>,
+    previous: Option<&StopReason>,
+) -> Result<(), StopReason> {
+    let Some(previous) = previous else {
+        return Ok(());
+    };
+    let hook = Hook {
+        future: actor.restarting(ctx, previous),
+        cell,
+    };
+    match hook.await {
+        Hooked::Done(()) => Ok(()),
+        Hooked::Panicked(panic) => Err(StopReason::from_panic("restarting", &*panic)),
+        Hooked::Killed => Err(cell.mailbox.interrupt_reason()),
     }
 }
 
@@ -201,133 +341,6 @@ impl<A: Actor> Drop for EndGuard<A> {
             registry::forget(&self.cell);
             self.cell.mailbox.terminate();
         }
-    }
-}
-
-/// Takes messages from the mailbox and handles them, one at a time, until the
-/// actor stops. Resolves to the stop reason.
-struct MessageLoop<'a, A: Actor> {
-    // The actor and its context are reached through raw pointers taken once,
-    // because the handler future in `slot` borrows them between polls.
-    actor: *mut A,
-    ctx: *mut Context<A>,
-    cell: &'a Cell<A>,
-    batch: VecDeque<Envelope<A>>,
-    slot: HandlerSlot,
-    /// The name of the message being handled, for the panic message.
-    message: fn() -> &'static str,
-    _borrows: PhantomData<&'a mut (A, Context<A>)>,
-}
-
-// SAFETY: the raw pointers stand for the `&'a mut` borrows in `_borrows`; A and
-// Context<A> are Send, and so is everything else here.
-unsafe impl<A: Actor> Send for MessageLoop<'_, A> {}
-
-impl<'a, A: Actor> MessageLoop<'a, A> {
-    fn new(actor: &'a mut A, ctx: &'a mut Context<A>, cell: &'a Cell<A>) -> Self {
-        MessageLoop {
-            actor,
-            ctx,
-            cell,
-            batch: VecDeque::new(),
-            slot: HandlerSlot::new(),
-            message: || "",
-            _borrows: PhantomData,
-        }
-    }
-
-    /// Stops handling: records `reason` where askers can read it, then drops
-    /// the message in hand and everything queued.
-    fn end(&mut self, reason: StopReason) -> StopReason {
-        let queued = self.cell.mailbox.finish(reason.clone());
-        // Dropping a half-run handler runs user destructors, which may panic.
-        if catch_unwind(AssertUnwindSafe(|| self.slot.clear())).is_err() {
-            tracing::error!("dropping an interrupted handler panicked");
-        }
-        drop(queued);
-        self.batch.clear();
-        reason
-    }
-
-    fn handle_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<StopReason> {
-        let mut turn = MESSAGES_PER_TURN;
-        loop {
-            if self.cell.mailbox.is_killed() {
-                return Poll::Ready(self.end(StopReason::Killed));
-            }
-            if !self.slot.is_empty() {
-                let polled = catch_unwind(AssertUnwindSafe(|| self.slot.poll(cx)));
-                match polled {
-                    Ok(Poll::Ready(Ok(()))) => {}
-                    Ok(Poll::Ready(Err(failure))) => return Poll::Ready(self.end(failure)),
-                    Ok(Poll::Pending) => {
-                        if self.cell.mailbox.watch_kill(cx) {
-                            continue;
-                        }
-                        return Poll::Pending;
-                    }
-                    // Handlers catch their own panics; this one came from
-                    // somewhere the handler does not cover (a destructor).
-                    Err(panic) => {
-                        let place = format!("the handler of {}", (self.message)());
-                        return Poll::Ready(self.end(StopReason::from_panic(&place, &*panic)));
-                    }
-                }
-                turn -= 1;
-                if turn == 0 {
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-            }
-            // SAFETY: the slot is empty, so nothing else borrows the context.
-            if unsafe { (*self.ctx).stop_requested() } {
-                return Poll::Ready(self.end(StopReason::Normal));
-            }
-            let envelope = match self.batch.pop_front() {
-                Some(envelope) => envelope,
-                None => match self.cell.mailbox.poll_take(cx, &mut self.batch) {
-                    Poll::Pending => {
-                        // Going idle: keep no buffer (see the mailbox).
-                        if self.batch.capacity() != 0 {
-                            self.batch = VecDeque::new();
-                        }
-                        return Poll::Pending;
-                    }
-                    Poll::Ready(Delivery::Next(envelope)) => envelope,
-                    Poll::Ready(Delivery::Drained(reason)) => return Poll::Ready(self.end(reason)),
-                    Poll::Ready(Delivery::Killed) => {
-                        return Poll::Ready(self.end(StopReason::Killed))
-                    }
-                },
-            };
-            self.message = envelope.message_name();
-            let (actor, ctx) = (self.actor, self.ctx);
-            let slot = &mut self.slot;
-            // SAFETY: the actor and context outlive this loop ('a), do not move,
-            // and are not touched again until the slot is empty.
-            let opened = catch_unwind(AssertUnwindSafe(|| unsafe {
-                envelope.open(actor, ctx, slot)
-            }));
-            if let Err(panic) = opened {
-                let place = format!("the handler of {}", (self.message)());
-                return Poll::Ready(self.end(StopReason::from_panic(&place, &*panic)));
-            }
-        }
-    }
-}
-
-impl<A: Actor> Future for MessageLoop<'_, A> {
-    type Output = StopReason;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<StopReason> {
-        self.get_mut().handle_next(cx)
-    }
-}
-
-impl<A: Actor> Drop for MessageLoop<'_, A> {
-    fn drop(&mut self) {
-        // The handler future borrows the actor: it must go first.
-        self.slot.clear();
     }
 }
 

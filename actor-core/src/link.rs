@@ -1,0 +1,274 @@
+//! Links and monitors: learning that another actor has ended.
+//!
+//! A **monitor** is one-way: the watcher receives a [`Down`] message when the
+//! watched actor's run ends, with its id and stop reason. Monitoring an actor
+//! that has already ended delivers `Down` at once.
+//!
+//! A **link** is two-way: when either actor's run ends abnormally (any reason
+//! but [`StopReason::Normal`]), the other receives an exit signal. An actor
+//! that traps exits ([`Context::trap_exits`](crate::Context::trap_exits))
+//! receives it as an [`Exit`] message (for every reason, normal too); any other
+//! actor ends at once with a reason that names the linked actor.
+//!
+//! Both fire when a *run* of the actor ends, as Erlang's fire when a process
+//! exits. A supervised actor that is restarted keeps its references and its
+//! mailbox, but its links and monitors were spent on the run that ended: watch
+//! it again if needed (`ActorRef::is_alive` tells whether it was restarted).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::actor::Actor;
+use crate::actor_ref::{ActorRef, WeakActorRef};
+use crate::cell::Control;
+use crate::id::ActorId;
+use crate::message::{Handler, Message};
+use crate::recipient::Recipient;
+use crate::stop::StopReason;
+
+/// Sent to a watcher when an actor it monitors has ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Down {
+    /// The actor that ended.
+    pub id: ActorId,
+    /// Why it ended.
+    pub reason: StopReason,
+    /// The monitor that fired.
+    pub monitor: MonitorId,
+}
+
+impl Message for Down {
+    type Reply = ();
+}
+
+/// Sent to an actor that traps exits when an actor linked to it has ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// The linked actor that ended.
+    pub id: ActorId,
+    /// Why it ended.
+    pub reason: StopReason,
+}
+
+impl Message for Exit {
+    type Reply = ();
+}
+
+/// Identifies one monitor, to tell its [`Down`] apart or to cancel it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MonitorId(u64);
+
+static NEXT_MONITOR: AtomicU64 = AtomicU64::new(1);
+
+/// A monitor that can be cancelled with [`Context::demonitor`](crate::Context::demonitor).
+#[derive(Clone)]
+pub struct MonitorRef {
+    pub(crate) id: MonitorId,
+    pub(crate) target: Arc<dyn Control>,
+}
+
+impl MonitorRef {
+    /// This monitor's id, as found in its [`Down`].
+    pub fn id(&self) -> MonitorId {
+        self.id
+    }
+
+    /// The watched actor.
+    pub fn target(&self) -> ActorId {
+        self.target.id()
+    }
+}
+
+impl fmt::Debug for MonitorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonitorRef")
+            .field("id", &self.id)
+            .field("target", &self.target())
+            .finish()
+    }
+}
+
+/// A reference to an actor that can be monitored or linked to:
+/// [`ActorRef`], [`WeakActorRef`] or [`Recipient`].
+pub trait Watchable: sealed::Sealed {}
+
+// `Control` is crate-private, and so is this trait in practice: the module is
+// private, so no one outside can name `Sealed` or call `control`.
+#[allow(private_interfaces)]
+pub(crate) mod sealed {
+    use super::*;
+
+    /// What makes a reference watchable; out of reach outside this crate.
+    pub trait Sealed {
+        fn control(&self) -> Arc<dyn Control>;
+    }
+
+    impl<A: Actor> Sealed for ActorRef<A> {
+        fn control(&self) -> Arc<dyn Control> {
+            self.cell().clone()
+        }
+    }
+
+    impl<A: Actor> Sealed for WeakActorRef<A> {
+        fn control(&self) -> Arc<dyn Control> {
+            self.cell().clone()
+        }
+    }
+
+    impl<M: Message> Sealed for Recipient<M> {
+        fn control(&self) -> Arc<dyn Control> {
+            Recipient::control(self)
+        }
+    }
+}
+
+impl<A: Actor> Watchable for ActorRef<A> {}
+impl<A: Actor> Watchable for WeakActorRef<A> {}
+impl<M: Message> Watchable for Recipient<M> {}
+
+type Notify<T> = Box<dyn FnOnce(T) + Send>;
+
+/// What an ended run leaves to notify: its monitors and its links.
+pub(crate) type Taken = (Vec<(MonitorId, Notify<Down>)>, Vec<Arc<dyn Control>>);
+
+/// The links and monitors of one actor, kept in its mailbox's rarely used part.
+#[derive(Default)]
+pub(crate) struct Watchers {
+    monitors: Vec<(MonitorId, Notify<Down>)>,
+    links: Vec<Arc<dyn Control>>,
+    trap: Option<Arc<dyn Fn(Exit) + Send + Sync>>,
+    /// The actor has ended for good: new monitors and links fire at once.
+    closed: bool,
+}
+
+impl Watchers {
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub(crate) fn set_trap(&mut self, trap: Option<Arc<dyn Fn(Exit) + Send + Sync>>) {
+        self.trap = trap;
+    }
+
+    pub(crate) fn trap(&self) -> Option<Arc<dyn Fn(Exit) + Send + Sync>> {
+        self.trap.clone()
+    }
+
+    pub(crate) fn add_link(&mut self, peer: Arc<dyn Control>) {
+        if !self.links.iter().any(|l| l.id() == peer.id()) {
+            self.links.push(peer);
+        }
+    }
+
+    pub(crate) fn remove_link(&mut self, peer: ActorId) {
+        self.links.retain(|l| l.id() != peer);
+    }
+
+    pub(crate) fn add_monitor(&mut self, id: MonitorId, notify: Notify<Down>) {
+        self.monitors.push((id, notify));
+    }
+
+    pub(crate) fn remove_monitor(&mut self, id: MonitorId) -> bool {
+        let before = self.monitors.len();
+        self.monitors.retain(|(m, _)| *m != id);
+        before != self.monitors.len()
+    }
+
+    /// Empties the lists, for firing outside the lock.
+    pub(crate) fn take(&mut self, for_good: bool) -> Taken {
+        self.trap = None;
+        self.closed |= for_good;
+        (
+            std::mem::take(&mut self.monitors),
+            std::mem::take(&mut self.links),
+        )
+    }
+}
+
+/// A notifier that delivers `Down` to `watcher`, waiting for room if its
+/// mailbox is full (a down notice must not be lost).
+pub(crate) fn down_notifier<W: Handler<Down>>(watcher: WeakActorRef<W>) -> Notify<Down> {
+    Box::new(move |down: Down| deliver(watcher, down))
+}
+
+/// A trap that delivers `Exit` to `actor`.
+pub(crate) fn exit_trap<A: Handler<Exit>>(
+    actor: WeakActorRef<A>,
+) -> Arc<dyn Fn(Exit) + Send + Sync> {
+    Arc::new(move |exit: Exit| deliver(actor.clone(), exit))
+}
+
+fn deliver<A: Handler<M>, M: Message>(to: WeakActorRef<A>, message: M) {
+    let Some(to) = to.upgrade() else { return };
+    if let Err(refused) = to.try_tell(message) {
+        if matches!(refused.error, crate::Error::MailboxFull { .. }) {
+            let message = refused.message;
+            tokio::spawn(async move {
+                let _ = to.tell(message).await;
+            });
+        }
+    }
+}
+
+/// Creates a monitor of `target` that calls `notify`; fires at once if the
+/// target has already ended.
+pub(crate) fn monitor(target: Arc<dyn Control>, notify: Notify<Down>) -> MonitorRef {
+    let id = MonitorId(NEXT_MONITOR.fetch_add(1, Ordering::Relaxed));
+    if let Err(notify) = target.add_monitor(id, notify) {
+        notify(Down {
+            id: target.id(),
+            reason: target.final_reason().unwrap_or(StopReason::Normal),
+            monitor: id,
+        });
+    }
+    MonitorRef { id, target }
+}
+
+/// Links two actors; if `peer` has already ended, `me` gets its exit signal.
+pub(crate) fn link(me: Arc<dyn Control>, peer: Arc<dyn Control>) {
+    if me.id() == peer.id() {
+        return;
+    }
+    if peer.add_link(me.clone()) {
+        me.add_link(peer);
+    } else {
+        let reason = peer.final_reason().unwrap_or(StopReason::Normal);
+        me.exit_signal(peer.id(), reason);
+    }
+}
+
+/// Removes a link in both directions.
+pub(crate) fn unlink(me: &dyn Control, peer: &dyn Control) {
+    me.remove_link(peer.id());
+    peer.remove_link(me.id());
+}
+
+/// Fires an ended run's monitors and links. With `for_good`, monitors and
+/// links made later fire at once.
+pub(crate) fn fire(me: &dyn Control, reason: &StopReason, for_good: bool) {
+    let (monitors, links) = me.take_watchers(for_good);
+    for (monitor, notify) in monitors {
+        notify(Down {
+            id: me.id(),
+            reason: reason.clone(),
+            monitor,
+        });
+    }
+    for peer in links {
+        peer.remove_link(me.id());
+        peer.exit_signal(me.id(), reason.clone());
+    }
+}
+
+/// What an exit signal does to an actor that does not trap exits: nothing for
+/// a normal end; otherwise the actor ends now, with this reason.
+pub(crate) fn exit_reason(from: ActorId, reason: &StopReason) -> Option<StopReason> {
+    match reason {
+        StopReason::Normal => None,
+        StopReason::Shutdown => Some(StopReason::Shutdown),
+        other => Some(StopReason::failed(format_args!(
+            "linked actor {from} ended: {other}"
+        ))),
+    }
+}

@@ -1,0 +1,557 @@
+//! Supervisors: actors that start, watch and restart other actors, as OTP's
+//! `supervisor` does.
+//!
+//! A [`Supervisor`] is built from [`ChildSpec`]s and a [`Strategy`], and spawned
+//! like any actor. It starts its children in order (each one's `started` hook
+//! completes before the next starts) and stops them in reverse order. When a
+//! child's run ends, its [`Restart`] kind says whether it is restarted, and the
+//! strategy says which children restart with it. More than
+//! [`Intensity::max_restarts`] restarts within [`Intensity::period`] make the
+//! supervisor stop its children and fail, so that its own supervisor decides.
+//! Supervisors are actors, so they supervise supervisors: trees of any depth.
+//!
+//! A child keeps its [`ActorRef`] and its mailbox across restarts: a client's
+//! reference keeps working, and messages queued for the child are handled by
+//! its next instance. The message being handled when it failed is dropped; its
+//! asker gets [`Error::Failed`] naming the failure.
+//!
+//! Differences from OTP, on purpose:
+//! - a stopped child's queued messages are kept for its next run (OTP's die
+//!   with the process);
+//! - links and monitors fire for each run that ends (OTP's for each process,
+//!   and a restart there is a new process);
+//! - children can be added to any supervisor at run time
+//!   ([`ActorRef::start_child`]); a supervisor without initial children is
+//!   OTP's dynamic supervisor.
+
+mod child;
+mod intensity;
+mod spec;
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::actor::{Actor, BoxError, MailboxCapacity};
+use crate::actor_ref::ActorRef;
+use crate::cell;
+use crate::context::Context;
+use crate::error::Error;
+use crate::id::ActorId;
+use crate::mailbox::Interrupt;
+use crate::message::{Handler, Message};
+use crate::stop::StopReason;
+
+use child::{ChildExit, ExitSlot};
+pub(crate) use child::{ChildLink, Decision};
+pub use intensity::{Backoff, Intensity};
+use intensity::{Jitter, RestartLog};
+use spec::{AnySpec, StartedChild};
+pub use spec::{ChildSpec, Restart, Shutdown};
+
+/// Which children restart when one of them has to (OTP's strategies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Only the child that ended.
+    OneForOne,
+    /// Every child: the others are stopped (newest first), then all are
+    /// started again in order.
+    OneForAll,
+    /// The child that ended and those started after it.
+    RestForOne,
+}
+
+/// What a supervisor reports about one child.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildInfo {
+    /// The child's id within the supervisor.
+    pub id: String,
+    /// The child actor.
+    pub actor: ActorId,
+    /// Whether it is running (false once it ended for good).
+    pub running: bool,
+    /// How many times it was restarted.
+    pub restarts: u32,
+}
+
+/// A supervisor actor. Build it, then [`spawn`](crate::spawn) it (or make it a
+/// child of another supervisor with [`ChildSpec::new`], since `Supervisor` is
+/// `Clone`: each clone starts from the same specifications).
+///
+/// ```
+/// use actor_core::{spawn, Actor, ChildSpec, Strategy, Supervisor};
+/// use std::time::Duration;
+///
+/// struct Worker;
+/// impl Actor for Worker {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// let supervisor = spawn(
+///     Supervisor::new(Strategy::OneForOne)
+///         .intensity(3, Duration::from_secs(5))
+///         .child(ChildSpec::new("a", || Worker))
+///         .child(ChildSpec::new("b", || Worker)),
+/// );
+/// let a = supervisor.child::<Worker>("a").await?;
+/// assert!(a.is_alive());
+/// supervisor.stop();
+/// supervisor.join().await;
+/// assert!(!a.is_alive());
+/// # Ok(()) }
+/// ```
+pub struct Supervisor {
+    strategy: Strategy,
+    intensity: Intensity,
+    backoff: Option<Backoff>,
+    specs: Vec<AnySpec>,
+    children: Vec<Child>,
+    log: RestartLog,
+    next_key: u64,
+    jitter: Jitter,
+}
+
+/// One child, as its supervisor tracks it.
+struct Child {
+    spec: AnySpec,
+    key: u64,
+    slot: Arc<ExitSlot>,
+    /// The running child; `None` once it ended for good.
+    started: Option<StartedChild>,
+    restarts: u32,
+    /// Restarts in a row without a healthy run in between, for backoff.
+    in_a_row: u32,
+    /// When its current run was (re)started.
+    since: Instant,
+}
+
+impl Supervisor {
+    /// A supervisor with no children yet, the default intensity (OTP's: one
+    /// restart within five seconds) and no backoff.
+    pub fn new(strategy: Strategy) -> Self {
+        Supervisor {
+            strategy,
+            intensity: Intensity::default(),
+            backoff: None,
+            specs: Vec::new(),
+            children: Vec::new(),
+            log: RestartLog::default(),
+            next_key: 0,
+            jitter: Jitter::seeded(0x9E37_79B9_7F4A_7C15),
+        }
+    }
+
+    /// Allows at most `max_restarts` restarts within `period`.
+    pub fn intensity(mut self, max_restarts: u32, period: Duration) -> Self {
+        self.intensity = Intensity {
+            max_restarts,
+            period,
+        };
+        self
+    }
+
+    /// Delays restarts of children that keep failing.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
+        self
+    }
+
+    /// Adds a child, started after the ones added before it.
+    pub fn child<A: Actor>(mut self, spec: ChildSpec<A>) -> Self {
+        self.specs.push(spec.into());
+        self
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.children.iter().position(|c| c.spec.id == id)
+    }
+
+    /// Starts a child and waits until its `started` hook has finished.
+    async fn start(&mut self, spec: AnySpec, ctx: &mut Context<Self>) -> Result<usize, Error> {
+        if self.position(&spec.id).is_some() {
+            return Err(Error::DuplicateChild {
+                supervisor: ctx.id(),
+                child: spec.id,
+            });
+        }
+        self.next_key += 1;
+        let key = self.next_key;
+        let slot = Arc::new(ExitSlot::default());
+        let link = ChildLink {
+            slot: slot.clone(),
+            key,
+            supervisor: ctx.weak_ref(),
+        };
+        let (signal, started) = oneshot::channel();
+        let child = (spec.start)(ctx.id(), link, signal);
+        let actor = child.control.id();
+        // A dropped signal means the child's task was dropped (the runtime is
+        // shutting down); treat it as killed.
+        let outcome = started.await.unwrap_or(Err(StopReason::Killed));
+        if let Err(reason) = outcome {
+            // As in OTP, a child that fails to start is not added.
+            slot.wait().await.stop();
+            cell::join(&*child.control).await;
+            return Err(Error::StartFailed { actor, reason });
+        }
+        tracing::debug!(child = %spec.id, %actor, "child started");
+        self.children.push(Child {
+            spec,
+            key,
+            slot,
+            started: Some(child),
+            restarts: 0,
+            in_a_row: 0,
+            since: Instant::now(),
+        });
+        Ok(self.children.len() - 1)
+    }
+
+    /// A child's run ended: restart it (and its group) or let it go.
+    async fn on_exit(&mut self, i: usize, exit: ChildExit, ctx: &mut Context<Self>) {
+        let child = &self.children[i];
+        tracing::info!(child = %child.spec.id, reason = %exit.reason, "child ended");
+        if !child.spec.restart.restarts_after(&exit.reason) {
+            exit.stop();
+            self.retire(i).await;
+            return;
+        }
+        let now = Instant::now();
+        if !self.log.allow(self.intensity, now) {
+            let failure = format!(
+                "restart intensity exceeded: more than {} restarts within {:?} (child {:?} ended: {})",
+                self.intensity.max_restarts, self.intensity.period, child.spec.id, exit.reason
+            );
+            tracing::error!(%failure, "supervisor gives up");
+            exit.stop();
+            self.retire(i).await;
+            self.shut_down_all().await;
+            ctx.fail(failure);
+            return;
+        }
+        let group: Vec<usize> = match self.strategy {
+            Strategy::OneForOne => vec![i],
+            Strategy::OneForAll => (0..self.children.len()).collect(),
+            Strategy::RestForOne => (i..self.children.len()).collect(),
+        };
+        let mut exits = vec![(i, exit)];
+        for &j in group.iter().rev() {
+            if j != i {
+                if let Some(exit) = self.end_run(j, Interrupt::AfterHandler).await {
+                    exits.push((j, exit));
+                }
+            }
+        }
+        exits.sort_by_key(|(j, _)| *j);
+        let ordered = exits.len() > 1;
+        let mut retired = Vec::new();
+        for (j, exit) in exits {
+            let child = &mut self.children[j];
+            if child.spec.restart == Restart::Temporary {
+                exit.stop();
+                retired.push(j);
+                continue;
+            }
+            let healthy = self
+                .backoff
+                .is_some_and(|b| now.duration_since(child.since) > b.max);
+            child.in_a_row = if healthy { 1 } else { child.in_a_row + 1 };
+            let delay = match self.backoff {
+                Some(backoff) => backoff.delay(child.in_a_row, self.jitter.unit()),
+                None => Duration::ZERO,
+            };
+            child.restarts += 1;
+            child.since = now + delay;
+            tracing::info!(child = %child.spec.id, ?delay, "restarting child");
+            let (signal, started) = oneshot::channel();
+            let _ = exit.decide.send(Decision::Restart {
+                delay,
+                started: signal,
+            });
+            if ordered {
+                // Restarted in order, as they were started; a failure here
+                // comes back as an exit and is handled like any other.
+                let _ = started.await;
+            }
+        }
+        for j in retired.into_iter().rev() {
+            self.retire(j).await;
+        }
+    }
+
+    /// Ends child `j`'s current run and returns its exit (`None` if it was
+    /// not running). `after_handler`: let it finish the message in hand, within
+    /// its shutdown time; otherwise (or after that time) kill the run.
+    async fn end_run(&mut self, j: usize, level: Interrupt) -> Option<ChildExit> {
+        let child = &self.children[j];
+        let started = child.started.as_ref()?;
+        if let Some(exit) = child.slot.take() {
+            return Some(exit);
+        }
+        let patience = match (level, child.spec.shutdown) {
+            (Interrupt::Now, _) | (_, Shutdown::BrutalKill) => Some(Duration::ZERO),
+            (_, Shutdown::Timeout(t)) => Some(t),
+            (_, Shutdown::Infinity) => None,
+        };
+        let kill = || {
+            started
+                .control
+                .interrupt(Interrupt::Now, StopReason::Killed)
+        };
+        match patience {
+            Some(Duration::ZERO) => kill(),
+            _ => started
+                .control
+                .interrupt(Interrupt::AfterHandler, StopReason::Shutdown),
+        }
+        let exit = match patience {
+            Some(t) if !t.is_zero() => match tokio::time::timeout(t, child.slot.wait()).await {
+                Ok(exit) => exit,
+                Err(_) => {
+                    tracing::warn!(child = %child.spec.id, "did not stop within {t:?}; killing it");
+                    kill();
+                    child.slot.wait().await
+                }
+            },
+            _ => child.slot.wait().await,
+        };
+        Some(exit)
+    }
+
+    /// Stops child `j` for good (if running) and waits for its end.
+    async fn shut_down(&mut self, j: usize, level: Interrupt) {
+        let Some(control) = self.children[j].started.as_ref().map(|s| s.control.clone()) else {
+            return;
+        };
+        // No new messages: they could only be dropped.
+        control.stop_with(StopReason::Shutdown);
+        if let Some(exit) = self.end_run(j, level).await {
+            exit.stop();
+        }
+        cell::join(&*control).await;
+        self.children[j].started = None;
+    }
+
+    /// Stops every child, newest first.
+    async fn shut_down_all(&mut self) {
+        for j in (0..self.children.len()).rev() {
+            self.shut_down(j, Interrupt::AfterHandler).await;
+        }
+    }
+
+    /// A child ended for good: wait for its task, then forget a temporary
+    /// one (others stay listed, as in OTP, until terminated).
+    async fn retire(&mut self, j: usize) {
+        if let Some(started) = self.children[j].started.take() {
+            cell::join(&*started.control).await;
+        }
+        if self.children[j].spec.restart == Restart::Temporary {
+            self.children.remove(j);
+        }
+    }
+}
+
+impl Clone for Supervisor {
+    /// A supervisor with the same configuration and children specifications,
+    /// not yet started.
+    fn clone(&self) -> Self {
+        let mut clone = Supervisor::new(self.strategy);
+        clone.intensity = self.intensity;
+        clone.backoff = self.backoff;
+        clone.specs = self.specs.clone();
+        clone
+    }
+}
+
+impl Actor for Supervisor {
+    /// Unbounded: a child reporting its end must never wait for room.
+    fn mailbox_capacity() -> MailboxCapacity {
+        MailboxCapacity::Unbounded
+    }
+
+    /// Starts the children in order. If one fails to start, the ones started
+    /// are stopped and the supervisor fails (as in OTP).
+    async fn started(&mut self, ctx: &mut Context<Self>) -> Result<(), BoxError> {
+        self.jitter = Jitter::seeded(ctx.id().as_u64().wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        for spec in self.specs.clone() {
+            if let Err(error) = self.start(spec, ctx).await {
+                self.shut_down_all().await;
+                return Err(error.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the children, newest first, each within its shutdown time.
+    async fn stopping(&mut self, _ctx: &mut Context<Self>) {
+        self.shut_down_all().await;
+    }
+
+    /// Kills whatever children are left (when the supervisor itself was
+    /// killed, `stopping` did not run).
+    async fn stopped(&mut self, _reason: &StopReason) {
+        for j in (0..self.children.len()).rev() {
+            self.shut_down(j, Interrupt::Now).await;
+        }
+    }
+}
+
+/// A child's run ended; its exit waits in its slot.
+pub(crate) struct ChildExited {
+    pub(crate) key: u64,
+}
+
+impl Message for ChildExited {
+    type Reply = ();
+}
+
+impl Handler<ChildExited> for Supervisor {
+    async fn handle(&mut self, ChildExited { key }: ChildExited, ctx: &mut Context<Self>) {
+        let Some(i) = self.children.iter().position(|c| c.key == key) else {
+            return;
+        };
+        // Empty when the exit was already taken while restarting a group.
+        if let Some(exit) = self.children[i].slot.take() {
+            self.on_exit(i, exit, ctx).await;
+        }
+    }
+}
+
+struct StartChild<A: Actor>(ChildSpec<A>);
+
+impl<A: Actor> Message for StartChild<A> {
+    type Reply = Result<ActorRef<A>, Error>;
+}
+
+impl<A: Actor> Handler<StartChild<A>> for Supervisor {
+    async fn handle(
+        &mut self,
+        StartChild(spec): StartChild<A>,
+        ctx: &mut Context<Self>,
+    ) -> Result<ActorRef<A>, Error> {
+        let i = self.start(spec.into(), ctx).await?;
+        typed_ref(&self.children[i], ctx.id())
+    }
+}
+
+struct GetChild<A>(String, PhantomData<fn() -> A>);
+
+impl<A: Actor> Message for GetChild<A> {
+    type Reply = Result<ActorRef<A>, Error>;
+}
+
+impl<A: Actor> Handler<GetChild<A>> for Supervisor {
+    async fn handle(
+        &mut self,
+        GetChild(id, _): GetChild<A>,
+        ctx: &mut Context<Self>,
+    ) -> Result<ActorRef<A>, Error> {
+        let i = self.position(&id).ok_or_else(|| Error::ChildNotFound {
+            supervisor: ctx.id(),
+            child: id.clone(),
+        })?;
+        typed_ref(&self.children[i], ctx.id())
+    }
+}
+
+fn typed_ref<A: Actor>(child: &Child, supervisor: ActorId) -> Result<ActorRef<A>, Error> {
+    let started = child.started.as_ref().ok_or_else(|| Error::ChildNotFound {
+        supervisor,
+        child: child.spec.id.clone(),
+    })?;
+    let any: &dyn Any = &*started.actor_ref;
+    any.downcast_ref::<ActorRef<A>>()
+        .cloned()
+        .ok_or_else(|| Error::WrongType {
+            name: child.spec.id.clone(),
+            expected: std::any::type_name::<A>(),
+            found: started.type_name,
+        })
+}
+
+struct TerminateChild(String);
+
+impl Message for TerminateChild {
+    type Reply = Result<(), Error>;
+}
+
+impl Handler<TerminateChild> for Supervisor {
+    async fn handle(
+        &mut self,
+        TerminateChild(id): TerminateChild,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), Error> {
+        let i = self.position(&id).ok_or(Error::ChildNotFound {
+            supervisor: ctx.id(),
+            child: id,
+        })?;
+        self.shut_down(i, Interrupt::AfterHandler).await;
+        self.children.remove(i);
+        Ok(())
+    }
+}
+
+struct WhichChildren;
+
+impl Message for WhichChildren {
+    type Reply = Vec<ChildInfo>;
+}
+
+impl Handler<WhichChildren> for Supervisor {
+    async fn handle(&mut self, _: WhichChildren, _ctx: &mut Context<Self>) -> Vec<ChildInfo> {
+        self.children
+            .iter()
+            .filter_map(|c| {
+                let started = c.started.as_ref()?;
+                Some(ChildInfo {
+                    id: c.spec.id.clone(),
+                    actor: started.control.id(),
+                    running: started.control.is_alive(),
+                    restarts: c.restarts,
+                })
+            })
+            .collect()
+    }
+}
+
+impl ActorRef<Supervisor> {
+    /// Starts a new child (after the existing ones) and returns its reference
+    /// once its `started` hook has finished.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateChild`] if the id is taken; [`Error::StartFailed`] if
+    /// its `started` hook failed (the child is then not added); errors of
+    /// [`ask`](ActorRef::ask) if the supervisor is gone.
+    pub async fn start_child<A: Actor>(&self, spec: ChildSpec<A>) -> Result<ActorRef<A>, Error> {
+        self.ask(StartChild(spec)).await?
+    }
+
+    /// Stops the child `id` for good, within its shutdown time, and removes it.
+    ///
+    /// # Errors
+    /// [`Error::ChildNotFound`]; errors of [`ask`](ActorRef::ask).
+    pub async fn terminate_child(&self, id: &str) -> Result<(), Error> {
+        self.ask(TerminateChild(id.to_owned())).await?
+    }
+
+    /// The reference to child `id`, which stays valid across its restarts.
+    ///
+    /// # Errors
+    /// [`Error::ChildNotFound`] (also once it ended for good);
+    /// [`Error::WrongType`] if it is not an `A`; errors of
+    /// [`ask`](ActorRef::ask).
+    pub async fn child<A: Actor>(&self, id: &str) -> Result<ActorRef<A>, Error> {
+        self.ask(GetChild(id.to_owned(), PhantomData)).await?
+    }
+
+    /// The children that have not ended for good, in start order.
+    ///
+    /// # Errors
+    /// Those of [`ask`](ActorRef::ask).
+    pub async fn children(&self) -> Result<Vec<ChildInfo>, Error> {
+        self.ask(WhichChildren).await
+    }
+}
