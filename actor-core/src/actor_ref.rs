@@ -208,6 +208,12 @@ impl<A: Actor> WeakActorRef<A> {
     pub fn is_alive(&self) -> bool {
         self.cell.is_alive()
     }
+
+    /// Waits until the actor has stopped and returns why, without keeping it
+    /// alive meanwhile.
+    pub async fn join(&self) -> StopReason {
+        cell::join(&*self.cell).await
+    }
 }
 
 impl<A: Actor> Clone for WeakActorRef<A> {

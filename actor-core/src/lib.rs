@@ -79,9 +79,9 @@ pub use timer::TimerHandle;
 /// Everything an application needs: `use actor_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        lookup, register, run_blocking, spawn, Actor, ActorId, ActorRef, Backoff, BoxError,
-        ChildSpec, Context, Down, Error, Exit, Handler, MailboxCapacity, Message, MonitorRef,
-        Recipient, Restart, SendError, Shutdown, StopReason, Strategy, Supervisor, TimerHandle,
-        WeakActorRef,
+        lookup, register, run_blocking, spawn, unregister, Actor, ActorId, ActorRef, Backoff,
+        BoxError, ChildSpec, Context, Down, Error, Exit, Handler, MailboxCapacity, Message,
+        MonitorRef, Recipient, Restart, SendError, Shutdown, StopReason, Strategy, Supervisor,
+        TimerHandle, WeakActorRef,
     };
 }

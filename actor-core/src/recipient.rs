@@ -67,6 +67,16 @@ impl<M: Message> Recipient<M> {
         cell::ask_timeout(&*self.sink, message, timeout).await
     }
 
+    /// Asks the actor to stop gracefully, as [`ActorRef::stop`](crate::ActorRef::stop).
+    pub fn stop(&self) {
+        self.sink.stop_with(StopReason::Normal);
+    }
+
+    /// Stops the actor now, as [`ActorRef::kill`](crate::ActorRef::kill).
+    pub fn kill(&self) {
+        self.sink.kill();
+    }
+
     /// Waits until the actor has stopped and returns why.
     pub async fn join(&self) -> StopReason {
         cell::join(&*self.sink).await

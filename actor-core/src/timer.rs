@@ -24,7 +24,10 @@ impl TimerHandle {
         self.abort.abort();
     }
 
-    /// Whether the timer may still send a message.
+    /// Whether the timer may still send a message. Right after
+    /// [`cancel`](Self::cancel), or after its actor stopped, this can stay
+    /// `true` until the runtime has run the cancellation; no message is sent
+    /// meanwhile all the same.
     pub fn is_active(&self) -> bool {
         !self.abort.is_finished()
     }
