@@ -5,6 +5,9 @@
 //!
 //! - [`core`] (`actor-core`): actors, messages, mailboxes, references, context,
 //!   registry: everything that runs inside one process.
+//! - `actor-macros`: [`derive(Actor)`](macro@Actor), [`derive(Message)`](macro@Message)
+//!   and [`#[messages]`](macro@messages), which write those impls from plain
+//!   structs and methods.
 //!
 //! ```
 //! use actor::prelude::*;
@@ -29,8 +32,10 @@
 
 pub use actor_core as core;
 pub use actor_core::*;
+pub use actor_macros::{messages, Actor, Message};
 
 /// Everything an application needs: `use actor::prelude::*;`.
 pub mod prelude {
     pub use actor_core::prelude::*;
+    pub use actor_macros::{messages, Actor, Message};
 }
