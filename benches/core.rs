@@ -339,6 +339,112 @@ async fn spawn_raw(count: usize) -> Duration {
     elapsed
 }
 
+const RESTARTS: usize = 10_000;
+
+struct Crash;
+impl Message for Crash {
+    type Reply = ();
+}
+
+impl Handler<Crash> for Counter {
+    async fn handle(&mut self, _: Crash, _ctx: &mut Context<Self>) {
+        panic!("deliberate crash");
+    }
+}
+
+struct Fail;
+impl Message for Fail {
+    type Reply = ();
+}
+
+impl Handler<Fail> for Counter {
+    async fn handle(&mut self, _: Fail, ctx: &mut Context<Self>) {
+        ctx.fail("deliberate failure");
+    }
+}
+
+/// How a restart is provoked.
+#[derive(Clone, Copy)]
+enum Failure {
+    /// The handler panics: the cost includes unwinding the stack.
+    Panic,
+    /// The handler fails the actor with `ctx.fail`: no unwinding.
+    Fail,
+}
+
+/// What a panic caught with `catch_unwind` costs here, per panic.
+fn panic_cost(count: usize) -> Vec<Duration> {
+    #[inline(never)]
+    fn crash(i: usize) {
+        if black_box(i) < usize::MAX {
+            panic!("deliberate crash");
+        }
+    }
+    let mut latencies: Vec<_> = (0..count)
+        .map(|i| {
+            let t = Instant::now();
+            let _ = black_box(std::panic::catch_unwind(|| crash(i)));
+            t.elapsed()
+        })
+        .collect();
+    latencies.sort_unstable();
+    latencies
+}
+
+/// Latencies of `count` restarts: from telling a supervised counter to fail
+/// to its next instance answering an ask. Sorted.
+async fn restart_latencies(count: usize, failure: Failure) -> Vec<Duration> {
+    let supervisor = spawn(
+        Supervisor::new(Strategy::OneForOne)
+            .intensity(u32::MAX, Duration::from_secs(3600))
+            .child(ChildSpec::new("counter", || Counter { count: 1 })),
+    );
+    let counter = supervisor
+        .child::<Counter>("counter")
+        .await
+        .expect("the child");
+    let mut latencies = Vec::with_capacity(count);
+    for _ in 0..count {
+        let t = Instant::now();
+        match failure {
+            Failure::Panic => counter.tell(Crash).await,
+            Failure::Fail => counter.tell(Fail).await.map_err(|e| SendError {
+                error: e.error,
+                message: Crash,
+            }),
+        }
+        .expect("the counter's mailbox outlives restarts");
+        let answer = counter
+            .ask(Get)
+            .await
+            .expect("the restarted counter answers");
+        latencies.push(t.elapsed());
+        assert_eq!(answer, 1);
+    }
+    assert_eq!(counter.restart_count() as usize, count);
+    supervisor.stop();
+    supervisor.join().await;
+    latencies.sort_unstable();
+    latencies
+}
+
+/// Latencies of `count` plain spawns, each until the new actor answers an ask.
+async fn spawn_latencies(count: usize) -> Vec<Duration> {
+    let mut latencies = Vec::with_capacity(count);
+    let mut actors = Vec::with_capacity(count);
+    for _ in 0..count {
+        let t = Instant::now();
+        let counter = spawn(Counter { count: 1 });
+        let answer = counter.ask(Get).await.expect("the counter answers");
+        latencies.push(t.elapsed());
+        assert_eq!(answer, 1);
+        actors.push(counter);
+    }
+    drop(actors);
+    latencies.sort_unstable();
+    latencies
+}
+
 fn resident_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: usize = statm
@@ -432,6 +538,16 @@ fn runtime(multi: bool) -> tokio::runtime::Runtime {
     builder.enable_all().build().expect("a tokio runtime")
 }
 
+/// Runs a workload inside a task, so that on the multi-thread runtime the
+/// client sits on a worker thread, as actor code does, rather than on the
+/// thread that called `block_on`.
+fn on_worker<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    workload: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    rt.block_on(async { tokio::spawn(workload).await.expect("the workload finished") })
+}
+
 fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
@@ -449,14 +565,14 @@ fn compare<B, O, BF, OF>(
 where
     B: Fn() -> BF,
     O: Fn() -> OF,
-    BF: std::future::Future<Output = Duration>,
-    OF: std::future::Future<Output = Duration>,
+    BF: std::future::Future<Output = Duration> + Send + 'static,
+    OF: std::future::Future<Output = Duration> + Send + 'static,
 {
     let mut base = Vec::new();
     let mut mine = Vec::new();
     for _ in 0..rounds {
-        base.push(ops / rt.block_on(baseline()).as_secs_f64());
-        mine.push(ops / rt.block_on(ours()).as_secs_f64());
+        base.push(ops / on_worker(rt, baseline()).as_secs_f64());
+        mine.push(ops / on_worker(rt, ours()).as_secs_f64());
     }
     (median(base), median(mine))
 }
@@ -485,7 +601,7 @@ fn main() {
         }
     }
     let opts = options();
-    let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
+    let wanted = |name: &str| opts.only.as_deref().map_or(true, |o| name.contains(o));
     println!(
         "actor core benchmarks: {} rounds, median; cost = baseline rate / actor rate (1.00x = as cheap as raw tokio)",
         opts.rounds
@@ -520,8 +636,8 @@ fn main() {
             let mut base = Vec::new();
             let mut mine = Vec::new();
             for _ in 0..opts.rounds {
-                base.push(rt.block_on(ask_raw(n)));
-                mine.push(rt.block_on(ask_actor(n)));
+                base.push(on_worker(&rt, ask_raw(n)));
+                mine.push(on_worker(&rt, ask_actor(n)));
             }
             let rate = |runs: &[(Duration, Vec<Duration>)]| {
                 median(
@@ -569,6 +685,48 @@ fn main() {
                 || spawn_actor(n),
             );
             report("spawn", flavor, "actor", r);
+        }
+        if wanted("restart") {
+            let n = RESTARTS / s as usize;
+            // The crashes are deliberate: keep their panic messages quiet.
+            let hook = std::panic::take_hook();
+            std::panic::set_hook(Box::new(|_| {}));
+            let (mut spawns, mut panics, mut fails, mut unwinds) = (vec![], vec![], vec![], vec![]);
+            for _ in 0..opts.rounds {
+                spawns.push(on_worker(&rt, spawn_latencies(n)));
+                panics.push(on_worker(&rt, restart_latencies(n, Failure::Panic)));
+                fails.push(on_worker(&rt, restart_latencies(n, Failure::Fail)));
+                unwinds.push(panic_cost(n));
+            }
+            std::panic::set_hook(hook);
+            let pct = |runs: &[Vec<Duration>], p| {
+                median(
+                    runs.iter()
+                        .map(|l| percentile(l, p).as_nanos() as f64)
+                        .collect(),
+                )
+            };
+            let spawn_p50 = pct(&spawns, 0.5);
+            println!(
+                "{:<10} {flavor:<14} spawn+first ask p50 {:>6.0} ns p99 {:>6.0} ns",
+                "restart",
+                spawn_p50,
+                pct(&spawns, 0.99)
+            );
+            for (what, runs) in [("after ctx.fail", &fails), ("after a panic", &panics)] {
+                println!(
+                    "{:<10} {flavor:<14} restart {what:<15} p50 {:>6.0} ns p99 {:>6.0} ns   restart/spawn {:.2}x",
+                    "restart",
+                    pct(runs, 0.5),
+                    pct(runs, 0.99),
+                    pct(runs, 0.5) / spawn_p50
+                );
+            }
+            println!(
+                "{:<10} {flavor:<14} of which unwinding a panic (catch_unwind alone) p50 {:>6.0} ns",
+                "restart",
+                pct(&unwinds, 0.5)
+            );
         }
         if wanted("idle") {
             let n = SPAWNS / s as usize;

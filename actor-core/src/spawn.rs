@@ -49,10 +49,12 @@ impl RunMode for () {
     fn started(self, _: &Result<(), StopReason>) {}
 }
 
-impl RunMode for StartedSignal {
+impl RunMode for Option<StartedSignal> {
     const SUPERVISED: bool = true;
     fn started(self, outcome: &Result<(), StopReason>) {
-        let _ = self.send(outcome.clone());
+        if let Some(signal) = self {
+            let _ = signal.send(outcome.clone());
+        }
     }
 }
 
@@ -153,16 +155,14 @@ fn run_supervised<A: Actor>(
     async move {
         let mut end = EndGuard { cell, ended: false };
         let mut started = Some(started);
+        // `started` is taken by each run; None once nobody waits for it.
         let mut previous: Option<StopReason> = None;
         loop {
             let reason = match catch_unwind(AssertUnwindSafe(|| factory())) {
                 Ok(mut actor) => {
                     let mut ctx = Context::new(end.cell.clone(), Some(parent));
                     match restarting(&mut actor, &mut ctx, &end.cell, previous.as_ref()).await {
-                        Ok(()) => match started.take() {
-                            Some(signal) => one_run(&mut actor, &mut ctx, &end.cell, signal).await,
-                            None => unreachable!("a signal is set before every run"),
-                        },
+                        Ok(()) => one_run(&mut actor, &mut ctx, &end.cell, started.take()).await,
                         Err(failure) => {
                             if let Some(started) = started.take() {
                                 let _ = started.send(Err(failure.clone()));
@@ -193,7 +193,7 @@ fn run_supervised<A: Actor>(
                     end.cell.restarts.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(%reason, "restarting");
                     previous = Some(reason);
-                    started = Some(ack);
+                    started = ack;
                 }
                 Decision::Stop => {
                     drop(end.cell.mailbox.finish(reason.clone()));

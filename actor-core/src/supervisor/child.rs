@@ -19,11 +19,11 @@ use crate::supervisor::{ChildExited, Supervisor};
 
 /// What the supervisor tells a child whose run ended.
 pub(crate) enum Decision {
-    /// Start a new run after `delay`; report through `started` once its
-    /// `started` hook has finished.
+    /// Start a new run after `delay`; report through `started` (when the
+    /// supervisor waits for it) once its `started` hook has finished.
     Restart {
         delay: Duration,
-        started: StartedSignal,
+        started: Option<StartedSignal>,
     },
     /// End for good.
     Stop,

@@ -232,13 +232,17 @@ impl Supervisor {
             ctx.fail(failure);
             return;
         }
-        let group: Vec<usize> = match self.strategy {
-            Strategy::OneForOne => vec![i],
-            Strategy::OneForAll => (0..self.children.len()).collect(),
-            Strategy::RestForOne => (i..self.children.len()).collect(),
+        if self.strategy == Strategy::OneForOne {
+            // The common case, without the group bookkeeping below.
+            self.restart(i, exit, now, false).await;
+            return;
+        }
+        let group = match self.strategy {
+            Strategy::RestForOne => i..self.children.len(),
+            _ => 0..self.children.len(),
         };
         let mut exits = vec![(i, exit)];
-        for &j in group.iter().rev() {
+        for j in group.rev() {
             if j != i {
                 if let Some(exit) = self.end_run(j, Interrupt::AfterHandler).await {
                     exits.push((j, exit));
@@ -246,39 +250,51 @@ impl Supervisor {
             }
         }
         exits.sort_by_key(|(j, _)| *j);
-        let ordered = exits.len() > 1;
         let mut retired = Vec::new();
         for (j, exit) in exits {
-            let child = &mut self.children[j];
-            if child.spec.restart == Restart::Temporary {
+            if self.children[j].spec.restart == Restart::Temporary {
                 exit.stop();
                 retired.push(j);
-                continue;
-            }
-            let healthy = self
-                .backoff
-                .is_some_and(|b| now.duration_since(child.since) > b.max);
-            child.in_a_row = if healthy { 1 } else { child.in_a_row + 1 };
-            let delay = match self.backoff {
-                Some(backoff) => backoff.delay(child.in_a_row, self.jitter.unit()),
-                None => Duration::ZERO,
-            };
-            child.restarts += 1;
-            child.since = now + delay;
-            tracing::info!(child = %child.spec.id, ?delay, "restarting child");
-            let (signal, started) = oneshot::channel();
-            let _ = exit.decide.send(Decision::Restart {
-                delay,
-                started: signal,
-            });
-            if ordered {
-                // Restarted in order, as they were started; a failure here
-                // comes back as an exit and is handled like any other.
-                let _ = started.await;
+            } else {
+                // Restarted in order, as they were started: each one's
+                // `started` finishes before the next begins.
+                self.restart(j, exit, now, true).await;
             }
         }
         for j in retired.into_iter().rev() {
             self.retire(j).await;
+        }
+    }
+
+    /// Restarts child `j`, after its backoff delay if any. With `in_order`,
+    /// waits until its `started` hook has finished; a failure there comes
+    /// back as an exit and is handled like any other.
+    async fn restart(&mut self, j: usize, exit: ChildExit, now: Instant, in_order: bool) {
+        let child = &mut self.children[j];
+        let healthy = self
+            .backoff
+            .is_some_and(|b| now.duration_since(child.since) > b.max);
+        child.in_a_row = if healthy { 1 } else { child.in_a_row + 1 };
+        let delay = match self.backoff {
+            Some(backoff) => backoff.delay(child.in_a_row, self.jitter.unit()),
+            None => Duration::ZERO,
+        };
+        child.restarts += 1;
+        child.since = now + delay;
+        tracing::info!(child = %child.spec.id, ?delay, "restarting child");
+        let (signal, started) = match in_order {
+            true => {
+                let (signal, started) = oneshot::channel();
+                (Some(signal), Some(started))
+            }
+            false => (None, None),
+        };
+        let _ = exit.decide.send(Decision::Restart {
+            delay,
+            started: signal,
+        });
+        if let Some(started) = started {
+            let _ = started.await;
         }
     }
 
