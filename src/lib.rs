@@ -39,3 +39,8 @@ pub mod prelude {
     pub use actor_core::prelude::*;
     pub use actor_macros::{messages, Actor, Message};
 }
+
+/// The README's examples, compiled and run as doc tests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
