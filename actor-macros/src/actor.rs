@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Expr, ExprLit, Lit, LitStr, Path};
+use syn::{DeriveInput, Expr, ExprLit, Lit, LitStr, Path};
 
 use crate::message::{extend_where, where_tokens};
 use crate::util::{self, Checked, Errors};
@@ -138,21 +138,9 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
     let options = Options::parse(&input.attrs, &mut errors);
     errors.keep(util::reject_lifetimes(&input.generics, "an actor"));
-    let fields: Vec<syn::Type> = match &input.data {
-        Data::Struct(data) => data.fields.iter().map(|f| f.ty.clone()).collect(),
-        Data::Enum(data) => data
-            .variants
-            .iter()
-            .flat_map(|v| v.fields.iter().map(|f| f.ty.clone()))
-            .collect(),
-        Data::Union(data) => {
-            errors.push(syn::Error::new_spanned(
-                data.union_token,
-                "an actor cannot be a union: use a struct or an enum",
-            ));
-            Vec::new()
-        }
-    };
+    let fields = errors
+        .keep(util::field_types(&input.data, "an actor"))
+        .unwrap_or_default();
     errors.finish()?;
 
     let krate = options

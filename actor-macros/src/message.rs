@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
-    parse_quote, Data, DeriveInput, GenericParam, Generics, Ident, LitStr, Path, Type, WhereClause,
+    parse_quote, DeriveInput, GenericParam, Generics, Ident, LitStr, Path, Type, WhereClause,
 };
 
 use crate::util::{self, Checked, Errors};
@@ -225,21 +225,9 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
         errors.keep(parsed);
     }
     errors.keep(util::reject_lifetimes(&input.generics, "a message"));
-    let fields = match &input.data {
-        Data::Struct(data) => data.fields.iter().map(|f| f.ty.clone()).collect(),
-        Data::Enum(data) => data
-            .variants
-            .iter()
-            .flat_map(|v| v.fields.iter().map(|f| f.ty.clone()))
-            .collect(),
-        Data::Union(data) => {
-            errors.push(syn::Error::new_spanned(
-                data.union_token,
-                "a message cannot be a union: use a struct or an enum",
-            ));
-            Vec::new()
-        }
-    };
+    let fields = errors
+        .keep(util::field_types(&input.data, "a message"))
+        .unwrap_or_default();
     errors.finish()?;
     let krate = krate.unwrap_or_else(util::default_crate_path);
     // A message that is only told replies with `()`, as actix's default.

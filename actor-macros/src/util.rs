@@ -115,6 +115,23 @@ pub(crate) fn pascal_case(snake: &str) -> String {
 
 /// Rejects lifetime parameters: actors and messages are `'static`, and a
 /// borrowed field would tie them to a stack frame they outlive.
+/// The types of every field of a struct or enum, to check them; `what` (like
+/// "an actor") names the item in the error for a union.
+pub(crate) fn field_types(data: &syn::Data, what: &str) -> syn::Result<Vec<Type>> {
+    match data {
+        syn::Data::Struct(data) => Ok(data.fields.iter().map(|f| f.ty.clone()).collect()),
+        syn::Data::Enum(data) => Ok(data
+            .variants
+            .iter()
+            .flat_map(|v| v.fields.iter().map(|f| f.ty.clone()))
+            .collect()),
+        syn::Data::Union(data) => Err(syn::Error::new_spanned(
+            data.union_token,
+            format!("{what} cannot be a union: use a struct or an enum"),
+        )),
+    }
+}
+
 pub(crate) fn reject_lifetimes(generics: &Generics, what: &str) -> syn::Result<()> {
     let mut errors = Errors::default();
     for lifetime in generics.lifetimes() {
