@@ -107,6 +107,12 @@ pub enum Error {
         /// How it failed.
         reason: StopReason,
     },
+    // -- queue, work queue, pipe (seed scenarios 3, 4, 5): variants go here --
+
+    // -- pool, shared state, port (seed scenarios 2, 6, 11): variants go here --
+
+    // -- sync primitives (seed scenarios 8, 9): variants go here --
+
     /// Work given to [`run_blocking`](crate::run_blocking) panicked or was
     /// cancelled by a runtime shutdown.
     #[error("blocking work failed: {reason}")]

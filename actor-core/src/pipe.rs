@@ -1,0 +1,1 @@
+//! Pipes (seed scenario 5): being written.

@@ -1,0 +1,1 @@
+//! Pools (seed scenario 2): being written.

@@ -1,0 +1,1 @@
+//! Ports (seed scenario 11): being written.

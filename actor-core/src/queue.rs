@@ -1,0 +1,1 @@
+//! Queues (seed scenario 3): being written.

@@ -1,0 +1,1 @@
+//! Shared state (seed scenario 6): being written.

@@ -1,0 +1,1 @@
+//! Synchronisation primitives (seed scenarios 8 and 9): being written.

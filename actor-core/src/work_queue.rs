@@ -1,0 +1,1 @@
+//! Work queues (seed scenario 4): being written.

@@ -1,0 +1,3 @@
+//! Queue benchmark: being written.
+
+fn main() {}
