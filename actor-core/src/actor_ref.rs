@@ -111,7 +111,8 @@ impl<A: Actor> ActorRef<A> {
     /// Stops the actor now: the handler running is dropped at its next await
     /// point, queued messages are dropped (their askers get
     /// [`Error::NotHandled`]), `stopping` is skipped, children are killed, and
-    /// the actor ends with [`StopReason::Killed`].
+    /// the actor ends with [`StopReason::Killed`]. As with [`stop`](Self::stop),
+    /// a supervised actor's supervisor then decides whether it restarts.
     pub fn kill(&self) {
         self.cell.kill();
     }

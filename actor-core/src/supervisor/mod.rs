@@ -298,43 +298,34 @@ impl Supervisor {
         }
     }
 
-    /// Ends child `j`'s current run and returns its exit (`None` if it was
-    /// not running). `after_handler`: let it finish the message in hand, within
-    /// its shutdown time; otherwise (or after that time) kill the run.
-    async fn end_run(&mut self, j: usize, level: Interrupt) -> Option<ChildExit> {
+    /// Ends child `j`'s current run and returns its exit (`None` if it is
+    /// not running). With [`Interrupt::AfterHandler`] the child finishes the
+    /// message in hand, within its shutdown time, and is killed after that;
+    /// with [`Interrupt::Now`] (or [`Shutdown::BrutalKill`]) it is killed.
+    async fn end_run(&self, j: usize, level: Interrupt) -> Option<ChildExit> {
         let child = &self.children[j];
-        let started = child.started.as_ref()?;
+        let control = &child.started.as_ref()?.control;
         if let Some(exit) = child.slot.take() {
             return Some(exit);
         }
+        let kill = || control.interrupt(Interrupt::Now, StopReason::Killed);
         let patience = match (level, child.spec.shutdown) {
             (Interrupt::Now, _) | (_, Shutdown::BrutalKill) => Some(Duration::ZERO),
             (_, Shutdown::Timeout(t)) => Some(t),
             (_, Shutdown::Infinity) => None,
         };
-        let kill = || {
-            started
-                .control
-                .interrupt(Interrupt::Now, StopReason::Killed)
-        };
         match patience {
             Some(Duration::ZERO) => kill(),
-            _ => started
-                .control
-                .interrupt(Interrupt::AfterHandler, StopReason::Shutdown),
+            _ => control.interrupt(Interrupt::AfterHandler, StopReason::Shutdown),
         }
-        let exit = match patience {
-            Some(t) if !t.is_zero() => match tokio::time::timeout(t, child.slot.wait()).await {
-                Ok(exit) => exit,
-                Err(_) => {
-                    tracing::warn!(child = %child.spec.id, "did not stop within {t:?}; killing it");
-                    kill();
-                    child.slot.wait().await
-                }
-            },
-            _ => child.slot.wait().await,
-        };
-        Some(exit)
+        if let Some(patience) = patience.filter(|p| !p.is_zero()) {
+            if let Ok(exit) = tokio::time::timeout(patience, child.slot.wait()).await {
+                return Some(exit);
+            }
+            tracing::warn!(child = %child.spec.id, "did not stop within {patience:?}; killing it");
+            kill();
+        }
+        Some(child.slot.wait().await)
     }
 
     /// Stops child `j` for good (if running) and waits for its end.
