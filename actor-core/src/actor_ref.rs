@@ -104,6 +104,10 @@ impl<A: Actor> ActorRef<A> {
     /// Asks the actor to stop gracefully: new messages are refused, the ones
     /// already queued are handled, then it stops with [`StopReason::Normal`].
     /// Returns at once; await [`join`](Self::join) for the end.
+    ///
+    /// A supervised actor's supervisor then decides, as for any end: a
+    /// permanent child is restarted. To stop a child for good, use its
+    /// supervisor's [`terminate_child`](ActorRef::terminate_child).
     pub fn stop(&self) {
         self.cell.stop_with(StopReason::Normal);
     }
