@@ -601,7 +601,7 @@ fn main() {
         }
     }
     let opts = options();
-    let wanted = |name: &str| opts.only.as_deref().map_or(true, |o| name.contains(o));
+    let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
     println!(
         "actor core benchmarks: {} rounds, median; cost = baseline rate / actor rate (1.00x = as cheap as raw tokio)",
         opts.rounds

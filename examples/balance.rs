@@ -9,10 +9,11 @@
 //! with `try/finally` so the lock is always released.
 //!
 //! Here the balance is a field of an `Account` actor and nothing else can reach
-//! it. The two tasks send `Deposit(n)` and `Withdraw(n)` messages; the actor
-//! handles them one at a time, so each read-modify-write runs to completion
-//! before the next begins. There is no lock to forget, to hold too long, or to
-//! leave locked after an error: the exclusion is the mailbox itself.
+//! it. The two tasks send `Deposit { n }` and `Withdraw { n }` messages; the
+//! actor handles them one at a time, so each read-modify-write runs to
+//! completion before the next begins. There is no lock to forget, to hold too
+//! long, or to leave locked after an error: the exclusion is the mailbox
+//! itself.
 //!
 //! The tasks really do interleave (the runtime uses every core, and the
 //! account sees balances such as 5 + 8 = 13 where both deposits are in before
@@ -31,7 +32,7 @@ const ROUNDS: u32 = 100_000;
 
 /// The bank account. Its fields are private to the actor: the only way to
 /// change them is to send it a message.
-#[derive(Default)]
+#[derive(Actor, Default)]
 struct Account {
     balance: i64,
     deposits: u64,
@@ -39,44 +40,6 @@ struct Account {
     /// Every distinct balance the account passed through: evidence of how the
     /// two senders' messages interleaved.
     seen: BTreeSet<i64>,
-}
-
-impl Actor for Account {}
-
-/// Adds to the balance.
-struct Deposit(i64);
-
-impl Message for Deposit {
-    type Reply = ();
-}
-
-impl Handler<Deposit> for Account {
-    async fn handle(&mut self, Deposit(n): Deposit, _ctx: &mut Context<Self>) {
-        // The seed's `balance = balance + n`, written as the two steps that
-        // race in Python: read into a temporary, then write back. Nothing can
-        // run between them, because this handler has `&mut self`: no other
-        // message is handled until it returns.
-        let x = self.balance + n;
-        self.balance = x;
-        self.deposits += 1;
-        self.seen.insert(self.balance);
-    }
-}
-
-/// Takes from the balance.
-struct Withdraw(i64);
-
-impl Message for Withdraw {
-    type Reply = ();
-}
-
-impl Handler<Withdraw> for Account {
-    async fn handle(&mut self, Withdraw(n): Withdraw, _ctx: &mut Context<Self>) {
-        let x = self.balance - n;
-        self.balance = x;
-        self.withdrawals += 1;
-        self.seen.insert(self.balance);
-    }
 }
 
 /// What the account has to say for itself.
@@ -87,15 +50,36 @@ struct Statement {
     seen: BTreeSet<i64>,
 }
 
-/// Asks for a [`Statement`].
-struct GetStatement;
+/// The account's messages: each `#[message]` method becomes a message struct
+/// named after it (`Deposit { n }`, `Withdraw { n }`, `GetStatement`) that the
+/// account handles by calling the method.
+#[messages]
+impl Account {
+    /// Adds `n` to the balance.
+    #[message]
+    fn deposit(&mut self, n: i64) {
+        // The seed's `balance = balance + n`, written as the two steps that
+        // race in Python: read into a temporary, then write back. Nothing can
+        // run between them, because this handler has `&mut self`: no other
+        // message is handled until it returns.
+        let x = self.balance + n;
+        self.balance = x;
+        self.deposits += 1;
+        self.seen.insert(self.balance);
+    }
 
-impl Message for GetStatement {
-    type Reply = Statement;
-}
+    /// Takes `n` from the balance.
+    #[message]
+    fn withdraw(&mut self, n: i64) {
+        let x = self.balance - n;
+        self.balance = x;
+        self.withdrawals += 1;
+        self.seen.insert(self.balance);
+    }
 
-impl Handler<GetStatement> for Account {
-    async fn handle(&mut self, _: GetStatement, _ctx: &mut Context<Self>) -> Statement {
+    /// Asks for a [`Statement`].
+    #[message]
+    fn get_statement(&self) -> Statement {
         Statement {
             balance: self.balance,
             deposits: self.deposits,
@@ -110,8 +94,8 @@ async fn run_task(account: ActorRef<Account>, n: i64) -> Result<(), Error> {
     for _ in 0..ROUNDS {
         // `tell` waits while the mailbox is full, so a fast sender cannot run
         // ahead of the account without bound.
-        account.tell(Deposit(n)).await?;
-        account.tell(Withdraw(n)).await?;
+        account.tell(Deposit { n }).await?;
+        account.tell(Withdraw { n }).await?;
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ fn is_prime(n: u64) -> bool {
 }
 
 /// How many primes lie in `from..to`.
-fn count_primes(from: u64, to: u64) -> u64 {
+fn primes_in(from: u64, to: u64) -> u64 {
     (from..to).map(|n| u64::from(is_prime(n))).sum()
 }
 
@@ -67,7 +67,7 @@ fn calibrate(target: Duration) -> u64 {
     let mut width = 1_000;
     loop {
         let started = Instant::now();
-        std::hint::black_box(count_primes(BASE, BASE + width));
+        std::hint::black_box(primes_in(BASE, BASE + width));
         let took = started.elapsed();
         if took >= Duration::from_millis(40) {
             let scale = target.as_secs_f64() / took.as_secs_f64();
@@ -82,49 +82,35 @@ fn calibrate(target: Duration) -> u64 {
 
 /// Counts primes. Its fields are its own (scenario 15): no thread-local, no
 /// lock, no tally passed from function to function.
-#[derive(Default)]
+#[derive(Actor, Default)]
 struct Cruncher {
     jobs_done: u32,
     primes_found: u64,
     busy: Duration,
 }
 
-impl Actor for Cruncher {}
-
-/// Count the primes in `from..to`.
-struct CountPrimes {
-    from: u64,
-    to: u64,
-}
-
-impl Message for CountPrimes {
-    type Reply = Result<u64, Error>;
-}
-
-impl Handler<CountPrimes> for Cruncher {
-    async fn handle(&mut self, job: CountPrimes, _ctx: &mut Context<Self>) -> Result<u64, Error> {
+/// The cruncher's messages: `CountPrimes { from, to }` and `Tally`, made from
+/// the methods by `#[messages]`.
+#[messages]
+impl Cruncher {
+    /// Counts the primes in `from..to`.
+    #[message]
+    async fn count_primes(&mut self, from: u64, to: u64) -> Result<u64, Error> {
         let started = Instant::now();
         // Computing here directly would hold this runtime thread for the
         // whole job. `run_blocking` moves the job to the blocking pool; this
         // actor waits for it (its messages stay in order) and the runtime
         // thread goes on running other actors.
-        let primes = run_blocking(move || count_primes(job.from, job.to)).await?;
+        let primes = run_blocking(move || primes_in(from, to)).await?;
         self.jobs_done += 1;
         self.primes_found += primes;
         self.busy += started.elapsed();
         Ok(primes)
     }
-}
 
-/// Asks a cruncher for its tally.
-struct Tally;
-
-impl Message for Tally {
-    type Reply = (u32, u64, Duration);
-}
-
-impl Handler<Tally> for Cruncher {
-    async fn handle(&mut self, _: Tally, _ctx: &mut Context<Self>) -> (u32, u64, Duration) {
+    /// The cruncher's tally: jobs done, primes found, time spent.
+    #[message]
+    fn tally(&self) -> (u32, u64, Duration) {
         (self.jobs_done, self.primes_found, self.busy)
     }
 }
@@ -132,22 +118,17 @@ impl Handler<Tally> for Cruncher {
 // ---------------------------------------------------------------------------
 // The ping actor: must keep answering while the crunchers work.
 
-#[derive(Default)]
+/// Answers pings, and counts them.
+#[derive(Actor, Default)]
 struct Pong {
     answered: u64,
 }
 
-impl Actor for Pong {}
-
-/// Are you there? The reply is how many pings were answered so far.
-struct Ping;
-
-impl Message for Ping {
-    type Reply = u64;
-}
-
-impl Handler<Ping> for Pong {
-    async fn handle(&mut self, _: Ping, _ctx: &mut Context<Self>) -> u64 {
+#[messages]
+impl Pong {
+    /// Are you there? The reply is how many pings were answered so far.
+    #[message]
+    fn ping(&mut self) -> u64 {
         self.answered += 1;
         self.answered
     }

@@ -1,5 +1,11 @@
 //! Scenario 1 of the seeds: start a child, wait for it, know who your parent is.
 //!
+//! This example deliberately shows the hand-written path: every actor is an
+//! `impl Actor`, every message an `impl Message` with its `impl Handler`,
+//! exactly what `#[derive(Actor)]`, `#[messages]` and `#[derive(Message)]`
+//! generate. The other examples use the macros where they fit; `showcase`
+//! shows the macro form first.
+//!
 //! The Python tutorials start a `Process(target=run_proc, args=(name,))`, call
 //! `start()` and `join()`, print `os.getpid()` / `os.getppid()`, and mark some
 //! children `daemon=True` so that they die with their parent. Here:
@@ -144,9 +150,10 @@ struct Family {
 
 /// Starts two children and one detached actor.
 struct Parent {
-    // The parent holds its children's references: an actor runs while a
-    // strong reference to it exists, and the parent/child link alone is not
-    // one. The link decides how the child *ends*, not whether it is kept.
+    // Kept to hand to main on request. The children would run without it (a
+    // parent holds its children until it stops), but the detached actor lives
+    // only while someone holds a reference to it: here, this one until main
+    // has its own copy.
     family: Option<Family>,
 }
 

@@ -31,17 +31,21 @@ use std::time::Duration;
 use actor::prelude::*;
 
 /// A worker that logs its lifecycle and panics on a poisoned job.
+#[derive(Actor)]
+#[actor(restarting = on_restart, started = on_start, stopped = on_stop)]
 struct Worker {
     name: &'static str,
     done: u32,
 }
 
-impl Actor for Worker {
-    async fn restarting(&mut self, _ctx: &mut Context<Self>, previous: &StopReason) {
+impl Worker {
+    /// Runs on each new instance after the first: says why the previous one
+    /// ended, which is what this example is about.
+    async fn on_restart(&mut self, _ctx: &mut Context<Self>, previous: &StopReason) {
         println!("    {:<8} restarting (previous run: {previous})", self.name);
     }
 
-    async fn started(&mut self, ctx: &mut Context<Self>) -> Result<(), BoxError> {
+    async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), BoxError> {
         println!(
             "    {:<8} started as {} (restart #{})",
             self.name,
@@ -51,7 +55,7 @@ impl Actor for Worker {
         Ok(())
     }
 
-    async fn stopped(&mut self, reason: &StopReason) {
+    async fn on_stop(&mut self, reason: &StopReason) {
         if !reason.is_failure() {
             println!(
                 "    {:<8} stopped: {reason} (after {} jobs)",
@@ -61,18 +65,13 @@ impl Actor for Worker {
     }
 }
 
-/// A job; a poisoned one makes the worker panic.
-struct Job {
-    poisoned: bool,
-}
-
-impl Message for Job {
-    type Reply = u32;
-}
-
-impl Handler<Job> for Worker {
-    async fn handle(&mut self, job: Job, _ctx: &mut Context<Self>) -> u32 {
-        if job.poisoned {
+#[messages]
+impl Worker {
+    /// A job (`Job { poisoned }`); a poisoned one makes the worker panic. The
+    /// reply is how many jobs this run of the worker has done.
+    #[message]
+    fn job(&mut self, poisoned: bool) -> u32 {
+        if poisoned {
             panic!("{} got a poisoned job", self.name);
         }
         self.done += 1;

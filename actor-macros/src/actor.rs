@@ -10,7 +10,15 @@ use crate::message::{extend_where, where_tokens};
 use crate::util::{self, Checked, Errors};
 
 /// The keys of `#[actor(...)]`.
-const KEYS: &[&str] = &["name", "mailbox", "started", "stopping", "stopped", "crate"];
+const KEYS: &[&str] = &[
+    "name",
+    "mailbox",
+    "started",
+    "stopping",
+    "stopped",
+    "restarting",
+    "crate",
+];
 
 /// The mailbox capacity asked for.
 enum Mailbox {
@@ -27,6 +35,7 @@ struct Options {
     started: Option<Path>,
     stopping: Option<Path>,
     stopped: Option<Path>,
+    restarting: Option<Path>,
 }
 
 impl Options {
@@ -55,12 +64,15 @@ impl Options {
                 } else if key.is_ident("started")
                     || key.is_ident("stopping")
                     || key.is_ident("stopped")
+                    || key.is_ident("restarting")
                 {
                     let hook = hook_path(meta.value()?.parse()?);
                     let slot = if key.is_ident("started") {
                         &mut options.started
                     } else if key.is_ident("stopping") {
                         &mut options.stopping
+                    } else if key.is_ident("restarting") {
+                        &mut options.restarting
                     } else {
                         &mut options.stopped
                     };
@@ -206,6 +218,18 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    let restarting = options.restarting.as_ref().map(|hook| {
+        let call = quote_spanned!(hook.span()=> #hook(self, ctx, previous).await);
+        quote! {
+            async fn restarting(
+                &mut self,
+                ctx: &mut #krate::Context<Self>,
+                previous: &#krate::StopReason,
+            ) {
+                #call
+            }
+        }
+    });
     let checks: Vec<_> = fields
         .into_iter()
         .map(|ty| (Checked::ActorField, ty))
@@ -219,6 +243,7 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             #started
             #stopping
             #stopped
+            #restarting
         }
         #send_checks
     })

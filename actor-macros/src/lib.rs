@@ -56,6 +56,7 @@
 //! | `started = on_start` | the `started` hook: `async fn on_start(&mut self, ctx: &mut Context<Self>) -> Result<(), E>` with `E: Into<BoxError>` | does nothing |
 //! | `stopping = on_stopping` | the `stopping` hook: `async fn on_stopping(&mut self, ctx: &mut Context<Self>)` | does nothing |
 //! | `stopped = on_stopped` | the `stopped` hook: `async fn on_stopped(&mut self, reason: &StopReason)` | does nothing |
+//! | `restarting = on_restart` | the `restarting` hook, run on a supervised actor's new instance: `async fn on_restart(&mut self, ctx: &mut Context<Self>, previous: &StopReason)` | does nothing |
 //! | `crate = ::path` | where the `actor` crate is (see [Paths](#paths)) | `::actor` |
 //!
 //! A hook is named by a method of the actor (`on_start` means
@@ -363,7 +364,8 @@ use syn::{parse_macro_input, DeriveInput, Item};
 ///
 /// Options in `#[actor(...)]`: `name = "..."`, `mailbox = 128` (or a
 /// constant) or `mailbox = unbounded`, the hooks `started = method`,
-/// `stopping = method` and `stopped = method`, and `crate = ::path`. See the
+/// `stopping = method`, `stopped = method` and `restarting = method`, and
+/// `crate = ::path`. See the
 /// [crate documentation](crate#deriveactor).
 ///
 /// ```

@@ -181,3 +181,43 @@ async fn enum_actors_work() {
     assert!(light.ask(Toggle).await.unwrap());
     assert!(!light.ask(Toggle).await.unwrap());
 }
+
+/// A supervised actor whose `restarting` hook comes from the derive.
+#[derive(Actor)]
+#[actor(restarting = on_restart)]
+struct Phoenix {
+    previous: Option<String>,
+}
+
+impl Phoenix {
+    async fn on_restart(&mut self, _ctx: &mut Context<Self>, previous: &StopReason) {
+        self.previous = Some(previous.to_string());
+    }
+}
+
+#[messages]
+impl Phoenix {
+    #[message]
+    fn burn(&mut self) {
+        panic!("burnt");
+    }
+
+    #[message]
+    fn previous_life(&self) -> Option<String> {
+        self.previous.clone()
+    }
+}
+
+#[tokio::test]
+async fn the_restarting_hook_runs_on_the_new_instance() {
+    let supervisor = spawn(
+        Supervisor::new(Strategy::OneForOne)
+            .child(ChildSpec::new("phoenix", || Phoenix { previous: None })),
+    );
+    let phoenix = supervisor.child::<Phoenix>("phoenix").await.unwrap();
+    assert_eq!(phoenix.ask(PreviousLife).await, Ok(None));
+    assert!(phoenix.ask(Burn).await.is_err());
+    let previous = phoenix.ask(PreviousLife).await.unwrap().unwrap();
+    assert!(previous.contains("burnt"), "{previous}");
+    assert_eq!(phoenix.restart_count(), 1);
+}
