@@ -61,7 +61,7 @@ impl<F: Future, A: Actor> Future for Hook<'_, F, A> {
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(output)) => Poll::Ready(Hooked::Done(output)),
             Err(panic) => Poll::Ready(Hooked::Panicked(panic)),
-            Ok(Poll::Pending) if this.cell.mailbox.watch_interrupt(cx) => {
+            Ok(Poll::Pending) if this.cell.mailbox.watch_interrupt(cx) == Interrupt::Now => {
                 Poll::Ready(Hooked::Killed)
             }
             Ok(Poll::Pending) => Poll::Pending,

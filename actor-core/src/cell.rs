@@ -57,8 +57,11 @@ pub(crate) trait Control: Send + Sync + 'static {
     fn is_alive(&self) -> bool;
     fn add_sender(&self);
     fn remove_sender(&self);
-    /// The reason the actor ended with, once it has ended for good.
-    fn final_reason(&self) -> Option<StopReason>;
+    /// The reason recorded for the actor's last run; final once its
+    /// watchers are closed (`add_monitor` handed the notifier back).
+    fn recorded_reason(&self) -> Option<StopReason>;
+    /// Opens the mailbox again for the next run (its supervisor restarts it).
+    fn reopen(&self);
     /// Adds a monitor; hands `notify` back if the actor has ended for good.
     fn add_monitor(
         &self,
@@ -101,12 +104,11 @@ impl<A: Actor> Control for Cell<A> {
     fn remove_sender(&self) {
         self.mailbox.remove_sender();
     }
-    fn final_reason(&self) -> Option<StopReason> {
-        if self.mailbox.is_alive() {
-            None
-        } else {
-            self.mailbox.reason()
-        }
+    fn recorded_reason(&self) -> Option<StopReason> {
+        self.mailbox.reason()
+    }
+    fn reopen(&self) {
+        self.mailbox.reopen();
     }
     fn add_monitor(
         &self,

@@ -15,7 +15,7 @@ use crate::stop::StopReason;
 #[non_exhaustive]
 pub enum Error {
     /// The actor has stopped or is stopping and accepts no more messages.
-    #[error("actor {actor} is not accepting messages (it stopped or is stopping); spawn a new one or look it up again")]
+    #[error("actor {actor} is not accepting messages: it stopped or is stopping (a supervised actor accepts them again once restarted); use a live actor")]
     Stopped {
         /// The actor addressed.
         actor: ActorId,

@@ -218,7 +218,7 @@ pub(crate) fn monitor(target: Arc<dyn Control>, notify: Notify<Down>) -> Monitor
     if let Err(notify) = target.add_monitor(id, notify) {
         notify(Down {
             id: target.id(),
-            reason: target.final_reason().unwrap_or(StopReason::Normal),
+            reason: target.recorded_reason().unwrap_or(StopReason::Normal),
             monitor: id,
         });
     }
@@ -233,7 +233,7 @@ pub(crate) fn link(me: Arc<dyn Control>, peer: Arc<dyn Control>) {
     if peer.add_link(me.clone()) {
         me.add_link(peer);
     } else {
-        let reason = peer.final_reason().unwrap_or(StopReason::Normal);
+        let reason = peer.recorded_reason().unwrap_or(StopReason::Normal);
         me.exit_signal(peer.id(), reason);
     }
 }

@@ -389,15 +389,15 @@ impl<T> Mailbox<T> {
     }
 
     /// Remembers the actor's waker so that an interrupt reaches a handler
-    /// that is waiting on something else; returns whether the actor must end
-    /// now.
-    pub(crate) fn watch_interrupt(&self, cx: &mut Context<'_>) -> bool {
+    /// (or a restart delay) that is waiting on something else; returns the
+    /// pending interrupt.
+    pub(crate) fn watch_interrupt(&self, cx: &mut Context<'_>) -> Interrupt {
         let mut state = self.lock();
         match &state.receiver {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => state.receiver = Some(cx.waker().clone()),
         }
-        self.interrupt() == Interrupt::Now
+        self.interrupt()
     }
 
     /// Tells the actor to end its current run (`level`) with `reason`. A

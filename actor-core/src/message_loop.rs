@@ -98,7 +98,7 @@ impl<'a, A: Actor, const KEEP_MAILBOX: bool> MessageLoop<'a, A, KEEP_MAILBOX> {
                     Ok(Poll::Ready(Ok(()))) => {}
                     Ok(Poll::Ready(Err(failure))) => return Poll::Ready(self.end(failure)),
                     Ok(Poll::Pending) => {
-                        if self.cell.mailbox.watch_interrupt(cx) {
+                        if self.cell.mailbox.watch_interrupt(cx) == Interrupt::Now {
                             continue;
                         }
                         return Poll::Pending;

@@ -154,44 +154,40 @@ fn run_supervised<A: Actor>(
 ) -> impl Future<Output = ()> + Send {
     async move {
         let mut end = EndGuard { cell, ended: false };
+        // Told when a run's `started` hook has finished; `None` when the
+        // supervisor does not wait for it.
         let mut started = Some(started);
-        // `started` is taken by each run; None once nobody waits for it.
         let mut previous: Option<StopReason> = None;
+        // Set when the actor is told to stop while it waits to be restarted:
+        // it reports that instead of starting a new instance.
+        let mut stopped_early: Option<StopReason> = None;
         loop {
-            let reason = match catch_unwind(AssertUnwindSafe(|| factory())) {
-                Ok(mut actor) => {
-                    let mut ctx = Context::new(end.cell.clone(), Some(parent));
-                    match restarting(&mut actor, &mut ctx, &end.cell, previous.as_ref()).await {
-                        Ok(()) => one_run(&mut actor, &mut ctx, &end.cell, started.take()).await,
-                        Err(failure) => {
-                            if let Some(started) = started.take() {
-                                let _ = started.send(Err(failure.clone()));
-                            }
-                            end.cell.mailbox.record_reason(failure.clone());
-                            failure
-                        }
-                    }
-                }
-                Err(panic) => {
-                    let failure = StopReason::from_panic("the child's factory", &*panic);
+            let reason = match stopped_early.take() {
+                Some(reason) => {
                     if let Some(started) = started.take() {
-                        let _ = started.send(Err(failure.clone()));
+                        let _ = started.send(Err(reason.clone()));
                     }
-                    failure
+                    reason
+                }
+                None => {
+                    let previous = previous.as_ref();
+                    supervised_run(&factory, &end.cell, parent, previous, started.take()).await
                 }
             };
             link::fire(&*end.cell, &reason, false);
             match link.exited(reason.clone()).await {
+                // The supervisor reopened the mailbox before deciding, so that
+                // a stop it sends from now on applies to the next run.
                 Decision::Restart {
                     delay,
                     started: ack,
                 } => {
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
+                    if !wait_to_restart(&end.cell, delay).await {
+                        stopped_early = Some(end.cell.mailbox.interrupt_reason());
+                    } else {
+                        end.cell.restarts.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(%reason, "restarting");
                     }
-                    end.cell.mailbox.reopen();
-                    end.cell.restarts.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(%reason, "restarting");
                     previous = Some(reason);
                     started = ack;
                 }
@@ -206,6 +202,58 @@ fn run_supervised<A: Actor>(
             }
         }
     }
+}
+
+/// One run of a supervised actor: a fresh instance from `factory`, its
+/// `restarting` hook when it replaces one that ended, then [`one_run`].
+async fn supervised_run<A: Actor>(
+    factory: &Factory<A>,
+    cell: &Arc<Cell<A>>,
+    parent: ActorId,
+    previous: Option<&StopReason>,
+    started: Option<StartedSignal>,
+) -> StopReason {
+    let signal = |started: Option<StartedSignal>, failure: &StopReason| {
+        if let Some(started) = started {
+            let _ = started.send(Err(failure.clone()));
+        }
+    };
+    let mut actor = match catch_unwind(AssertUnwindSafe(|| factory())) {
+        Ok(actor) => actor,
+        Err(panic) => {
+            let failure = StopReason::from_panic("the child's factory", &*panic);
+            signal(started, &failure);
+            return failure;
+        }
+    };
+    let mut ctx = Context::new(cell.clone(), Some(parent));
+    if let Err(failure) = restarting(&mut actor, &mut ctx, cell, previous).await {
+        // As after a failing `started`: no message, no `stopping`, but `stopped`.
+        signal(started, &failure);
+        cell.mailbox.record_reason(failure.clone());
+        if let Err(panic) = CatchPanic(actor.stopped(&failure)).await {
+            let failure = StopReason::from_panic("stopped", &*panic);
+            tracing::error!(%failure, "the stopped hook panicked");
+        }
+        return failure;
+    }
+    one_run(&mut actor, &mut ctx, cell, started).await
+}
+
+/// Waits `delay` before a restart; false if the actor was told to stop
+/// meanwhile (its supervisor is stopping it, or it was killed).
+async fn wait_to_restart<A: Actor>(cell: &Cell<A>, delay: std::time::Duration) -> bool {
+    let mut sleep = std::pin::pin!(tokio::time::sleep(delay));
+    std::future::poll_fn(|cx| {
+        if cell.mailbox.watch_interrupt(cx) != Interrupt::None {
+            return std::task::Poll::Ready(false);
+        }
+        if delay.is_zero() {
+            return std::task::Poll::Ready(true);
+        }
+        sleep.as_mut().poll(cx).map(|()| true)
+    })
+    .await
 }
 
 /// One run of an actor; resolves to why it ended.

@@ -104,5 +104,8 @@ fn actors_and_messages_run_in_their_spans() {
         .find(|stack| stack.iter().any(|s| s.starts_with("message")))
         .expect("the handler's event was emitted inside a message span");
     assert!(handling[0].starts_with("actor actor=Echo#"), "{handling:?}");
-    assert!(handling[1].contains("message=\"tracing_spans::Say\""), "{handling:?}");
+    assert!(
+        handling[1].contains("message=\"tracing_spans::Say\""),
+        "{handling:?}"
+    );
 }

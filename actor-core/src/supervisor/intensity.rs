@@ -45,7 +45,8 @@ impl RestartLog {
     /// Records a restart at `now`; false if it would exceed `intensity`.
     pub(crate) fn allow(&mut self, intensity: Intensity, now: Instant) -> bool {
         while let Some(&oldest) = self.times.front() {
-            if now.duration_since(oldest) >= intensity.period {
+            // As OTP: a restart exactly `period` ago still counts.
+            if now.duration_since(oldest) > intensity.period {
                 self.times.pop_front();
             } else {
                 break;
@@ -134,9 +135,10 @@ mod tests {
         assert!(log.allow(intensity, t0));
         assert!(log.allow(intensity, t0 + Duration::from_secs(1)));
         assert!(!log.allow(intensity, t0 + Duration::from_secs(2)));
-        // The first restart leaves the window at t0 + 10 s.
-        assert!(log.allow(intensity, t0 + Duration::from_secs(10)));
+        // The first restart still counts at t0 + 10 s, and leaves just after.
         assert!(!log.allow(intensity, t0 + Duration::from_secs(10)));
+        assert!(log.allow(intensity, t0 + Duration::from_millis(10_001)));
+        assert!(!log.allow(intensity, t0 + Duration::from_millis(10_001)));
     }
 
     #[test]

@@ -20,6 +20,10 @@
 //!   with the process);
 //! - links and monitors fire for each run that ends (OTP's for each process,
 //!   and a restart there is a new process);
+//! - `terminate_child` also deletes the child (OTP's `terminate_child` then
+//!   `delete_child`);
+//! - a supervisor that exceeds its restart intensity fails (OTP's exits with
+//!   `shutdown`), so that its own supervisor restarts it even when transient;
 //! - children can be added to any supervisor at run time
 //!   ([`ActorRef::start_child`]); a supervisor without initial children is
 //!   OTP's dynamic supervisor.
@@ -121,6 +125,8 @@ struct Child {
     slot: Arc<ExitSlot>,
     /// The running child; `None` once it ended for good.
     started: Option<StartedChild>,
+    /// The child actor, or the last one if it ended for good.
+    actor: ActorId,
     restarts: u32,
     /// Restarts in a row without a healthy run in between, for backoff.
     in_a_row: u32,
@@ -180,13 +186,7 @@ impl Supervisor {
         self.next_key += 1;
         let key = self.next_key;
         let slot = Arc::new(ExitSlot::default());
-        let link = ChildLink {
-            slot: slot.clone(),
-            key,
-            supervisor: ctx.weak_ref(),
-        };
-        let (signal, started) = oneshot::channel();
-        let child = (spec.start)(ctx.id(), link, signal);
+        let (child, started) = launch(&spec, key, &slot, ctx);
         let actor = child.control.id();
         // A dropped signal means the child's task was dropped (the runtime is
         // shutting down); treat it as killed.
@@ -203,6 +203,7 @@ impl Supervisor {
             key,
             slot,
             started: Some(child),
+            actor,
             restarts: 0,
             in_a_row: 0,
             since: Instant::now(),
@@ -242,7 +243,7 @@ impl Supervisor {
             _ => 0..self.children.len(),
         };
         let mut exits = vec![(i, exit)];
-        for j in group.rev() {
+        for j in group.clone().rev() {
             if j != i {
                 if let Some(exit) = self.end_run(j, Interrupt::AfterHandler).await {
                     exits.push((j, exit));
@@ -250,15 +251,23 @@ impl Supervisor {
             }
         }
         exits.sort_by_key(|(j, _)| *j);
+        let mut exits = exits.into_iter().peekable();
         let mut retired = Vec::new();
-        for (j, exit) in exits {
-            if self.children[j].spec.restart == Restart::Temporary {
-                exit.stop();
-                retired.push(j);
-            } else {
-                // Restarted in order, as they were started: each one's
-                // `started` finishes before the next begins.
-                self.restart(j, exit, now, true).await;
+        // Restarted in order, as they were started: each one's `started`
+        // finishes before the next begins.
+        for j in group {
+            match exits.next_if(|(k, _)| *k == j) {
+                Some((_, exit)) if self.children[j].spec.restart == Restart::Temporary => {
+                    exit.stop();
+                    retired.push(j);
+                }
+                Some((_, exit)) => self.restart(j, exit, now, true).await,
+                // Ended for good earlier (a transient child that stopped
+                // normally): OTP starts it again with the rest of the group.
+                None if self.children[j].spec.restart != Restart::Temporary => {
+                    self.revive(j, ctx).await;
+                }
+                None => {}
             }
         }
         for j in retired.into_iter().rev() {
@@ -282,6 +291,11 @@ impl Supervisor {
         child.restarts += 1;
         child.since = now + delay;
         tracing::info!(child = %child.spec.id, ?delay, "restarting child");
+        // Reopened here, before the decision, so that a stop sent to the
+        // child from now on (this supervisor stopping, say) is not undone.
+        if let Some(started) = &child.started {
+            started.control.reopen();
+        }
         let (signal, started) = match in_order {
             true => {
                 let (signal, started) = oneshot::channel();
@@ -296,6 +310,20 @@ impl Supervisor {
         if let Some(started) = started {
             let _ = started.await;
         }
+    }
+
+    /// Starts child `j` again after it ended for good, as a new actor, and
+    /// waits until its `started` hook has finished (a failure there comes
+    /// back as an exit).
+    async fn revive(&mut self, j: usize, ctx: &mut Context<Self>) {
+        let child = &self.children[j];
+        let (started_child, started) = launch(&child.spec, child.key, &child.slot, ctx);
+        let child = &mut self.children[j];
+        child.actor = started_child.control.id();
+        child.started = Some(started_child);
+        child.restarts += 1;
+        child.since = Instant::now();
+        let _ = started.await;
     }
 
     /// Ends child `j`'s current run and returns its exit (`None` if it is
@@ -359,6 +387,23 @@ impl Supervisor {
             self.children.remove(j);
         }
     }
+}
+
+/// Spawns the task of a child, reporting through `slot`; the receiver fires
+/// when its first run's `started` hook has finished.
+fn launch(
+    spec: &AnySpec,
+    key: u64,
+    slot: &Arc<ExitSlot>,
+    ctx: &mut Context<Supervisor>,
+) -> (StartedChild, oneshot::Receiver<Result<(), StopReason>>) {
+    let link = ChildLink {
+        slot: slot.clone(),
+        key,
+        supervisor: ctx.weak_ref(),
+    };
+    let (signal, started) = oneshot::channel();
+    ((spec.start)(ctx.id(), link, signal), started)
 }
 
 impl Clone for Supervisor {
@@ -511,14 +556,11 @@ impl Handler<WhichChildren> for Supervisor {
     async fn handle(&mut self, _: WhichChildren, _ctx: &mut Context<Self>) -> Vec<ChildInfo> {
         self.children
             .iter()
-            .filter_map(|c| {
-                let started = c.started.as_ref()?;
-                Some(ChildInfo {
-                    id: c.spec.id.clone(),
-                    actor: started.control.id(),
-                    running: started.control.is_alive(),
-                    restarts: c.restarts,
-                })
+            .map(|c| ChildInfo {
+                id: c.spec.id.clone(),
+                actor: c.actor,
+                running: c.started.as_ref().is_some_and(|s| s.control.is_alive()),
+                restarts: c.restarts,
             })
             .collect()
     }
@@ -536,7 +578,8 @@ impl ActorRef<Supervisor> {
         self.ask(StartChild(spec)).await?
     }
 
-    /// Stops the child `id` for good, within its shutdown time, and removes it.
+    /// Stops the child `id` for good, within its shutdown time, and removes
+    /// it (OTP's `terminate_child` followed by `delete_child`).
     ///
     /// # Errors
     /// [`Error::ChildNotFound`]; errors of [`ask`](ActorRef::ask).
@@ -554,7 +597,8 @@ impl ActorRef<Supervisor> {
         self.ask(GetChild(id.to_owned(), PhantomData)).await?
     }
 
-    /// The children that have not ended for good, in start order.
+    /// Every child, in start order; one that ended for good (a transient child
+    /// that stopped normally) shows `running: false`.
     ///
     /// # Errors
     /// Those of [`ask`](ActorRef::ask).

@@ -1,6 +1,6 @@
 //! Child specifications: what a supervisor starts, and how it treats each child.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,14 +79,21 @@ pub struct ChildSpec<A: Actor> {
 
 impl<A: Actor> ChildSpec<A> {
     /// A permanent child called `id` (unique within its supervisor), built
-    /// afresh by `factory` at every (re)start, shut down with the default
-    /// timeout.
+    /// afresh by `factory` at every (re)start. Its shutdown is the default
+    /// timeout, or [`Shutdown::Infinity`] when the child is itself a
+    /// [`Supervisor`](crate::Supervisor) (as OTP's defaults: a supervisor
+    /// takes the time its own children need).
     pub fn new(id: impl Into<String>, factory: impl Fn() -> A + Send + Sync + 'static) -> Self {
+        let is_supervisor = TypeId::of::<A>() == TypeId::of::<crate::Supervisor>();
         ChildSpec {
             id: id.into(),
             factory: Arc::new(factory),
             restart: Restart::Permanent,
-            shutdown: Shutdown::default(),
+            shutdown: if is_supervisor {
+                Shutdown::Infinity
+            } else {
+                Shutdown::default()
+            },
         }
     }
 
