@@ -110,6 +110,79 @@ pub enum Error {
     // -- queue, work queue, pipe (seed scenarios 3, 4, 5): variants go here --
 
     // -- pool, shared state, port (seed scenarios 2, 6, 11): variants go here --
+    /// A [`Pool`](crate::pool::Pool) refused a task because it was closed or
+    /// terminated.
+    #[error("pool {pool} is closed and accepts no more tasks; submit before `close`, or start a new pool")]
+    PoolClosed {
+        /// The pool's dispatcher actor.
+        pool: ActorId,
+    },
+    /// [`Pool::join`](crate::pool::Pool::join) was called on a pool that is
+    /// still open.
+    #[error("pool {pool} is still open: call `close` (or `terminate`) before `join`, so that new tasks cannot keep it waiting forever")]
+    PoolNotClosed {
+        /// The pool's dispatcher actor.
+        pool: ActorId,
+    },
+    /// A pool task did not run to completion because the pool ended first
+    /// (it was terminated, killed, or its workers' supervisor gave up).
+    #[error("task {task} of pool {pool} did not finish: the pool was terminated first; submit it to a running pool to have it done")]
+    PoolTerminated {
+        /// The pool's dispatcher actor.
+        pool: ActorId,
+        /// The task.
+        task: crate::pool::TaskId,
+    },
+    /// A pool task panicked. Its worker was restarted; no other task was
+    /// affected.
+    #[error("task {task} of pool {pool} panicked on worker {worker} ({reason}); the worker was restarted and the other tasks were not affected")]
+    TaskFailed {
+        /// The pool's dispatcher actor.
+        pool: ActorId,
+        /// The task.
+        task: crate::pool::TaskId,
+        /// The worker that ran it.
+        worker: ActorId,
+        /// The worker's failure, with the panic message.
+        reason: StopReason,
+    },
+    /// An operation on shared state (see [`shared`](crate::shared)) panicked
+    /// inside the actor that owns the state: an update closure, or a `Clone`,
+    /// `Hash` or `Eq` implementation of the stored types.
+    #[error("an operation on shared state {owner} panicked ({reason}); the state keeps what was changed before the panic, and the owner goes on serving")]
+    SharedStatePanicked {
+        /// The actor that owns the state.
+        owner: ActorId,
+        /// The panic message.
+        reason: String,
+    },
+    /// A [`Port`](crate::port::Port) could not start its program.
+    #[error(
+        "could not start program {program:?}: {reason}; check that it is installed and on the PATH"
+    )]
+    PortSpawnFailed {
+        /// The program.
+        program: String,
+        /// The operating system's error.
+        reason: String,
+    },
+    /// A [`Port`](crate::port::Port)'s input is closed: stdin was closed or
+    /// the program exited.
+    #[error("the input of port {port} is closed (stdin was closed or the program exited); nothing more can be written to it")]
+    PortClosed {
+        /// The port actor.
+        port: ActorId,
+    },
+    /// Reading from or writing to a [`Port`](crate::port::Port)'s program
+    /// failed.
+    #[error("I/O with the program of port {port} failed: {reason}")]
+    PortIo {
+        /// The port actor.
+        port: ActorId,
+        /// The operating system's error.
+        reason: String,
+    },
+
 
     // -- sync primitives (seed scenarios 8, 9): variants go here --
 

@@ -22,6 +22,9 @@ pub enum StopReason {
     /// A handler or a lifecycle hook panicked or returned an error. The text is
     /// the panic message or the error, prefixed with where it happened.
     Failed(Arc<str>),
+    /// The program of a [`Port`](crate::port::Port) exited with this nonzero
+    /// status (a zero status ends the port with [`StopReason::Normal`]).
+    ExitStatus(i32),
 }
 
 impl StopReason {
@@ -30,9 +33,10 @@ impl StopReason {
         StopReason::Failed(description.to_string().into())
     }
 
-    /// Whether the actor failed (as opposed to stopping on purpose).
+    /// Whether the actor failed (as opposed to stopping on purpose). A port
+    /// whose program exited with a nonzero status failed.
     pub fn is_failure(&self) -> bool {
-        matches!(self, StopReason::Failed(_))
+        matches!(self, StopReason::Failed(_) | StopReason::ExitStatus(_))
     }
 
     /// A failure built from a caught panic's payload.
@@ -60,6 +64,7 @@ impl fmt::Display for StopReason {
             StopReason::Shutdown => f.write_str("shutdown"),
             StopReason::Killed => f.write_str("killed"),
             StopReason::Failed(why) => write!(f, "failed: {why}"),
+            StopReason::ExitStatus(code) => write!(f, "program exited with status {code}"),
         }
     }
 }

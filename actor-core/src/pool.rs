@@ -1,1 +1,0 @@
-//! Pools (seed scenario 2): being written.

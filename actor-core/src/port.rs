@@ -1,1 +1,0 @@
-//! Ports (seed scenario 11): being written.

@@ -1,1 +1,0 @@
-//! Shared state (seed scenario 6): being written.
