@@ -183,9 +183,7 @@ pub enum Error {
         reason: String,
     },
 
-
     // -- sync primitives (seed scenarios 8, 9): variants go here --
-
     /// Work given to [`run_blocking`](crate::run_blocking) panicked or was
     /// cancelled by a runtime shutdown.
     #[error("blocking work failed: {reason}")]
