@@ -108,6 +108,56 @@ pub enum Error {
         reason: StopReason,
     },
     // -- queue, work queue, pipe (seed scenarios 3, 4, 5): variants go here --
+    /// A [`Queue`](crate::queue::Queue) or
+    /// [`WorkQueue`](crate::work_queue::WorkQueue) was closed: it refuses new
+    /// items, and once the items left are taken it has nothing more to give.
+    #[error("{queue} is closed: puts are refused, and every item put before the close has been taken; stop producing or consuming")]
+    QueueClosed {
+        /// The queue's actor.
+        queue: ActorId,
+    },
+    /// A non-waiting put (`try_put`, `try_send`) found no room.
+    #[error("{queue} is full ({capacity} items); use the waiting variant to wait for room, or retry later")]
+    QueueFull {
+        /// The queue's actor.
+        queue: ActorId,
+        /// How many items it holds at most.
+        capacity: usize,
+    },
+    /// A non-waiting get (`try_get`, `try_recv`) found nothing to take.
+    #[error("{queue} has nothing to take right now; use the waiting variant to wait for an item, or retry later")]
+    QueueEmpty {
+        /// The queue's actor.
+        queue: ActorId,
+    },
+    /// A get or put with a time limit gave up: nothing was taken, and a value
+    /// given to put was handed back.
+    #[error("`{operation}` on {queue} gave up after {timeout:?}: nothing was taken or put; retry, or wait longer")]
+    QueueTimeout {
+        /// The queue's actor.
+        queue: ActorId,
+        /// The method that gave up (`"get_timeout"`, `"put_timeout"`,
+        /// `"recv_timeout"`).
+        operation: &'static str,
+        /// The time allowed.
+        timeout: Duration,
+    },
+    /// A work item was acknowledged that its work queue does not count as
+    /// taken: it was acknowledged already, handed back, or never handed out.
+    #[error("item {item} of {queue} is not held by any consumer (acknowledged already, handed back, or never handed out); acknowledge each item taken exactly once")]
+    NotTaken {
+        /// The work queue's actor.
+        queue: ActorId,
+        /// The item acknowledged.
+        item: crate::work_queue::WorkId,
+    },
+    /// The other end of a [pipe](crate::pipe) was dropped (every clone of it):
+    /// nothing more can be sent, and what it sent has all been received.
+    #[error("the other end of {pipe} is gone (every clone was dropped): nothing more can be sent, and everything it sent has been received")]
+    PipeClosed {
+        /// The actor carrying this direction of the pipe.
+        pipe: ActorId,
+    },
 
     // -- pool, shared state, port (seed scenarios 2, 6, 11): variants go here --
     /// A [`Pool`](crate::pool::Pool) refused a task because it was closed or

@@ -1,1 +1,474 @@
-//! Work queues (seed scenario 4): being written.
+//! Work queues: items that must be acknowledged (seed scenario 4).
+//!
+//! This module owns [`WorkQueue`], Python's `JoinableQueue` as an actor: a
+//! [`Queue`](crate::queue::Queue) whose consumers acknowledge each item once
+//! they have processed it, and whose [`join`](WorkQueue::join) resolves when
+//! every item put has been acknowledged.
+//!
+//! [`get`](WorkQueue::get) hands out a [`WorkItem`]: a lease on the item. The
+//! consumer reads it through the lease (it derefs to the item) and
+//! acknowledges it with [`WorkItem::done`]. A lease dropped without
+//! `done` gives the item back: it returns to the front of the queue and is
+//! delivered again ([`WorkItem::deliveries`] counts the deliveries). Because a
+//! lease is dropped however its holder ends, an item is delivered again when
+//! its consumer
+//! - returns or stops without acknowledging it,
+//! - panics while holding it (the lease is dropped as the panic unwinds, or
+//!   with the failed actor's state),
+//! - is killed or aborted (its future, and the lease in it, are dropped).
+//!
+//! Delivery is therefore **at least once**: an item is never lost, and it can
+//! be processed more than once when a consumer fails after doing the work but
+//! before acknowledging it. Only a lease that is leaked (`mem::forget`) or a
+//! process that aborts keeps an item from coming back. Acknowledging is
+//! exactly once: `done` consumes the lease, and acknowledging an item the
+//! queue does not count as taken, by id with [`WorkQueue::task_done`], is
+//! [`Error::NotTaken`] (Python's `ValueError` for `task_done()` called too
+//! often).
+//!
+//! A closed work queue refuses puts, like a queue; its consumers get
+//! [`Error::QueueClosed`] only when no item is left *and none is held*, since
+//! a held item may still come back and need a consumer.
+//!
+//! ```
+//! use actor_core::{work_queue::WorkQueue, Error};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! let queue = WorkQueue::unbounded();
+//! for dish in ["noodles_0", "noodles_1"] {
+//!     queue.put(dish).await?;
+//! }
+//! let consumer = {
+//!     let queue = queue.clone();
+//!     tokio::spawn(async move {
+//!         // The first delivery is dropped unacknowledged: it comes back.
+//!         drop(queue.get().await?);
+//!         while let Ok(item) = queue.try_get().await {
+//!             println!("ate {} (delivery {})", *item, item.deliveries());
+//!             item.done().await?;
+//!         }
+//!         Ok::<_, Error>(())
+//!     })
+//! };
+//! queue.join().await?; // every item put was acknowledged
+//! # consumer.await.expect("consumer ran")?;
+//! assert_eq!(queue.status().await?.held, 0);
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashSet;
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::error::{Error, SendError};
+use crate::id::ActorId;
+use crate::queue::{refusal_error, Client, Door, Ledger, Patience, QueueStatus, Refusal};
+
+/// The number a work queue gives an item when it admits it; unique within
+/// that queue, and kept when the item is delivered again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkId(u64);
+
+impl WorkId {
+    /// The number.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for WorkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// An item as the work queue's actor stores it.
+pub(crate) struct Entry<T> {
+    id: WorkId,
+    deliveries: u32,
+    value: T,
+}
+
+/// The work queue's ledger: numbers the items and records which are held.
+pub(crate) struct Leases {
+    next: u64,
+    held: HashSet<WorkId>,
+}
+
+impl<T: Send + 'static> Ledger<Entry<T>> for Leases {
+    const NAME: &'static str = "WorkQueue";
+
+    fn admitted(&mut self, entry: &mut Entry<T>) {
+        self.next += 1;
+        entry.id = WorkId(self.next);
+    }
+
+    fn taken(&mut self, entry: &mut Entry<T>) {
+        entry.deliveries += 1;
+        self.held.insert(entry.id);
+    }
+
+    fn untaken(&mut self, entry: &mut Entry<T>) {
+        entry.deliveries -= 1;
+        self.held.remove(&entry.id);
+    }
+
+    fn returned(&mut self, entry: &mut Entry<T>) -> bool {
+        self.held.remove(&entry.id)
+    }
+
+    fn outstanding(&self) -> usize {
+        self.held.len()
+    }
+
+    fn acknowledge(&mut self, id: WorkId) -> bool {
+        self.held.remove(&id)
+    }
+}
+
+/// Acknowledges item `id` through `door`.
+async fn acknowledge<T>(door: &dyn Door<Entry<T>>, id: WorkId) -> Result<(), Error> {
+    let (reply, held) = oneshot::channel();
+    door.acknowledge(id, reply);
+    match held.await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::NotTaken {
+            queue: door.id(),
+            item: id,
+        }),
+        Err(_) => Err(Error::Stopped { actor: door.id() }),
+    }
+}
+
+/// A queue of work items that consumers acknowledge. See the
+/// [module documentation](self).
+///
+/// Cloning the handle is cheap; every clone reaches the same queue. The queue
+/// lives as long as some handle or [`WorkItem`] does.
+pub struct WorkQueue<T> {
+    client: Client<Entry<T>>,
+}
+
+impl<T> Clone for WorkQueue<T> {
+    fn clone(&self) -> Self {
+        WorkQueue {
+            client: self.client.clone(),
+        }
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for WorkQueue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkQueue")
+            .field("id", &self.id())
+            .field("capacity", &self.capacity())
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> WorkQueue<T> {
+    /// A work queue holding at most `capacity` items waiting to be taken (a
+    /// capacity of 0 is treated as 1); items held by consumers do not count.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, like [`spawn`](crate::spawn).
+    pub fn bounded(capacity: usize) -> Self {
+        WorkQueue {
+            client: Client::spawn(Some(capacity), Self::ledger()),
+        }
+    }
+
+    /// A work queue without a limit: `put` never waits.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, like [`spawn`](crate::spawn).
+    pub fn unbounded() -> Self {
+        WorkQueue {
+            client: Client::spawn(None, Self::ledger()),
+        }
+    }
+
+    fn ledger() -> Leases {
+        Leases {
+            next: 0,
+            held: HashSet::new(),
+        }
+    }
+
+    /// The id of the actor that owns the queue; errors name the queue by it.
+    pub fn id(&self) -> ActorId {
+        self.client.id()
+    }
+
+    /// The most items waiting to be taken, `None` if unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        self.client.capacity()
+    }
+
+    /// Puts `item` at the back, waiting while the queue is full, as
+    /// [`Queue::put`](crate::queue::Queue::put) does.
+    ///
+    /// # Errors
+    /// With the item handed back: [`Error::QueueClosed`] if the queue is
+    /// closed; [`Error::Stopped`] if its actor ended.
+    pub async fn put(&self, item: T) -> Result<(), SendError<T>> {
+        self.put_with(item, Patience::Forever, "put").await
+    }
+
+    /// Like [`put`](Self::put), waiting at most `timeout` for room.
+    ///
+    /// # Errors
+    /// Those of `put`, and [`Error::QueueTimeout`]; the item is handed back
+    /// with every error.
+    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), SendError<T>> {
+        self.put_with(item, Patience::Limit(timeout), "put_timeout")
+            .await
+    }
+
+    /// Puts `item` if there is room now.
+    ///
+    /// # Errors
+    /// Those of `put`, and [`Error::QueueFull`]; the item is handed back with
+    /// every error.
+    pub async fn try_put(&self, item: T) -> Result<(), SendError<T>> {
+        self.put_with(item, Patience::None, "try_put").await
+    }
+
+    async fn put_with(
+        &self,
+        item: T,
+        patience: Patience,
+        operation: &'static str,
+    ) -> Result<(), SendError<T>> {
+        let entry = Entry {
+            id: WorkId(0), // numbered when admitted
+            deliveries: 0,
+            value: item,
+        };
+        self.client
+            .put(entry, patience)
+            .await
+            .map_err(|(why, entry)| SendError {
+                error: self.error(why, patience, operation),
+                message: entry.value,
+            })
+    }
+
+    /// Takes the item at the front, waiting while the queue is empty, and
+    /// returns a lease on it; acknowledge it with [`WorkItem::done`].
+    /// Waiting consumers are served in the order they came.
+    ///
+    /// # Errors
+    /// [`Error::QueueClosed`] once the queue is closed, empty, and no item is
+    /// held by a consumer; [`Error::Stopped`] if its actor ended.
+    pub async fn get(&self) -> Result<WorkItem<T>, Error> {
+        self.get_with(Patience::Forever, "get").await
+    }
+
+    /// Like [`get`](Self::get), waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// Those of `get`, and [`Error::QueueTimeout`].
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<WorkItem<T>, Error> {
+        self.get_with(Patience::Limit(timeout), "get_timeout").await
+    }
+
+    /// Takes the item at the front if there is one now.
+    ///
+    /// # Errors
+    /// Those of `get`, and [`Error::QueueEmpty`].
+    pub async fn try_get(&self) -> Result<WorkItem<T>, Error> {
+        self.get_with(Patience::None, "try_get").await
+    }
+
+    async fn get_with(
+        &self,
+        patience: Patience,
+        operation: &'static str,
+    ) -> Result<WorkItem<T>, Error> {
+        match self.client.get(patience).await {
+            Ok(entry) => Ok(WorkItem {
+                id: entry.id,
+                deliveries: entry.deliveries,
+                value: ManuallyDrop::new(entry.value),
+                queue: self.client.door().clone(),
+                acknowledged: false,
+            }),
+            Err(why) => Err(self.error(why, patience, operation)),
+        }
+    }
+
+    /// Acknowledges the item `id` without its lease, for code that passed the
+    /// id on and kept the lease elsewhere; the lease then gives nothing back
+    /// when dropped. Prefer [`WorkItem::done`].
+    ///
+    /// # Errors
+    /// [`Error::NotTaken`] if the item is not held by a consumer (it was
+    /// acknowledged already, given back, or never handed out);
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn task_done(&self, id: WorkId) -> Result<(), Error> {
+        acknowledge(&**self.client.door(), id).await
+    }
+
+    /// Waits until every item put has been acknowledged: none waits in the
+    /// queue and none is held. Returns at once if that is already so.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn join(&self) -> Result<(), Error> {
+        let (joined, done) = oneshot::channel();
+        self.client.door().join(joined);
+        done.await.map_err(|_| Error::Stopped { actor: self.id() })
+    }
+
+    /// How many items wait to be taken (held ones not counted).
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn len(&self) -> Result<usize, Error> {
+        Ok(self.status().await?.len)
+    }
+
+    /// Whether no item waits to be taken.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.status().await?.is_empty())
+    }
+
+    /// Whether the queue is at its capacity.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn is_full(&self) -> Result<bool, Error> {
+        Ok(self.status().await?.is_full())
+    }
+
+    /// The queue's counters; [`QueueStatus::held`] counts the items held by
+    /// consumers and not yet acknowledged.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn status(&self) -> Result<QueueStatus, Error> {
+        let counts = self
+            .client
+            .counts()
+            .await
+            .ok_or(Error::Stopped { actor: self.id() })?;
+        Ok(QueueStatus::new(counts, self.capacity()))
+    }
+
+    /// Closes the queue: puts are refused from now on (waiting producers get
+    /// their item back); consumers get [`Error::QueueClosed`] once no item is
+    /// left or held. Returns once the queue is closed.
+    pub async fn close(&self) {
+        self.client.close().await;
+    }
+
+    fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> Error {
+        refusal_error(why, self.id(), self.capacity(), patience, operation)
+    }
+}
+
+/// A lease on one item of a [`WorkQueue`]: the item, and the duty to
+/// acknowledge it.
+///
+/// It derefs to the item. [`done`](Self::done) acknowledges it; dropping the
+/// lease any other way (including a panic or a kill of its holder) gives the
+/// item back to the queue, to be delivered again.
+#[must_use = "a work item dropped without `done` is given back and delivered again"]
+pub struct WorkItem<T> {
+    id: WorkId,
+    deliveries: u32,
+    /// Moved out exactly once, in `Drop`.
+    value: ManuallyDrop<T>,
+    queue: Arc<dyn Door<Entry<T>>>,
+    acknowledged: bool,
+}
+
+impl<T: Send + 'static> WorkItem<T> {
+    /// The item's number in its queue (the same on every delivery).
+    pub fn id(&self) -> WorkId {
+        self.id
+    }
+
+    /// How many times the queue has handed this item out, this time included:
+    /// 1 on the first delivery, more when consumers gave it back or failed.
+    pub fn deliveries(&self) -> u32 {
+        self.deliveries
+    }
+
+    /// The id of the queue it came from.
+    pub fn queue(&self) -> ActorId {
+        self.queue.id()
+    }
+
+    /// Acknowledges the item: it is processed, and will not be delivered
+    /// again. The item is dropped.
+    ///
+    /// # Errors
+    /// [`Error::NotTaken`] if it was already acknowledged by id with
+    /// [`WorkQueue::task_done`]; [`Error::Stopped`] if the queue's actor
+    /// ended.
+    pub async fn done(mut self) -> Result<(), Error> {
+        // Set before the ack is sent, so that if this future is dropped
+        // after sending it the item is not also given back.
+        self.acknowledged = true;
+        acknowledge(&*self.queue, self.id).await
+    }
+
+    /// Gives the item back now, to be delivered again (to this consumer or
+    /// another): what dropping the lease does, said explicitly.
+    pub fn release(self) {
+        drop(self);
+    }
+}
+
+impl<T> Deref for WorkItem<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> DerefMut for WorkItem<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+impl<T> Drop for WorkItem<T> {
+    fn drop(&mut self) {
+        // SAFETY: `value` is initialised until here, and nothing uses it
+        // after: this is the only place it is taken, and `drop` runs once.
+        let value = unsafe { ManuallyDrop::take(&mut self.value) };
+        if !self.acknowledged {
+            // The queue's mailbox is unbounded, and this lease keeps the
+            // queue alive: the message is refused only if the runtime is
+            // shutting down, and then the item goes down with the queue.
+            self.queue.give_back(Entry {
+                id: self.id,
+                deliveries: self.deliveries,
+                value,
+            });
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for WorkItem<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkItem")
+            .field("id", &self.id)
+            .field("deliveries", &self.deliveries)
+            .field("value", &*self.value)
+            .field("queue", &self.queue.id())
+            .finish()
+    }
+}

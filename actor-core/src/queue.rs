@@ -1,1 +1,0 @@
-//! Queues (seed scenario 3): being written.

@@ -1,0 +1,355 @@
+//! The queue actor, the door through which handles reach it, and the client
+//! side of its protocol.
+//!
+//! [`QueueActor`] owns a [`Buffer`] and handles one message per operation.
+//! Every handler returns at once: a request that has to wait is parked in the
+//! buffer with its oneshot reply channel and answered later, so one slow
+//! consumer never holds up the queue. Its mailbox is unbounded on purpose:
+//! each caller has at most one request in flight (it awaits the answer), so
+//! the mailbox holds at most one message per caller, and backpressure is the
+//! queue's own capacity, not the mailbox's.
+//!
+//! Handles reach the actor through [`Door`], a trait object over its
+//! `ActorRef`, rather than through the typed `ActorRef` itself. Two reasons:
+//! another implementation (a proxy to a queue in another process) can stand
+//! behind the same handle, and a handle's `Send` does not depend on the
+//! actor's `T: 'static` bound, which rustc cannot prove inside a spawned
+//! future when `T` has a lifetime (`Queue<&'static str>` would otherwise be
+//! unusable in `tokio::spawn`: "implementation of `Send` is not general
+//! enough").
+//!
+//! [`Client`] is the handles' shared half: it sends a request, awaits the
+//! answer, cancels a timed-out wait by ticket (and still collects the answer,
+//! so an item sent just before the cancel is not lost), and gives back an
+//! item that reached a `get` whose caller stopped waiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::buffer::{Buffer, Counts, Getter, Got, Ledger, Placed, Putter, Refusal, Wait};
+use crate::actor::{Actor, MailboxCapacity};
+use crate::actor_ref::ActorRef;
+use crate::context::Context;
+use crate::id::ActorId;
+use crate::message::{Handler, Message};
+use crate::spawn::spawn;
+use crate::work_queue::WorkId;
+
+/// The actor that owns one queue.
+pub(crate) struct QueueActor<T, L> {
+    buffer: Buffer<T, L>,
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Actor for QueueActor<T, L> {
+    fn name() -> &'static str {
+        L::NAME
+    }
+
+    fn mailbox_capacity() -> MailboxCapacity {
+        MailboxCapacity::Unbounded
+    }
+}
+
+/// Offers an item; answered through the putter's channel.
+struct Put<T>(Putter<T>);
+/// Asks for an item; answered through the getter's channel.
+struct Get<T>(Getter<T>);
+/// Gives up the wait with this ticket.
+struct Cancel(u64);
+/// An item handed out comes back.
+struct GiveBack<T>(T);
+/// Closes the queue; answered once closed.
+struct Close(oneshot::Sender<()>);
+/// Reads the counters.
+struct Status(oneshot::Sender<Counts>);
+/// Acknowledges a held item; answered whether it was held.
+struct Acknowledge(WorkId, oneshot::Sender<bool>);
+/// Answered once no item is queued or held.
+struct Join(oneshot::Sender<()>);
+
+/// Every request is told, not asked: answers travel on the request's own
+/// channel, so that a request can be answered later than it is handled.
+macro_rules! told {
+    ($($message:ty),* $(,)?) => {
+        $(impl<T: Send + 'static> Message for $message {
+            type Reply = ();
+        })*
+    };
+}
+
+told!(Put<T>, Get<T>, GiveBack<T>);
+
+macro_rules! told_plain {
+    ($($message:ty),* $(,)?) => {
+        $(impl Message for $message {
+            type Reply = ();
+        })*
+    };
+}
+
+told_plain!(Cancel, Close, Status, Acknowledge, Join);
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Put<T>> for QueueActor<T, L> {
+    async fn handle(&mut self, Put(putter): Put<T>, _ctx: &mut Context<Self>) {
+        self.buffer.put(putter);
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Get<T>> for QueueActor<T, L> {
+    async fn handle(&mut self, Get(getter): Get<T>, _ctx: &mut Context<Self>) {
+        self.buffer.get(getter);
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Cancel> for QueueActor<T, L> {
+    async fn handle(&mut self, Cancel(ticket): Cancel, _ctx: &mut Context<Self>) {
+        self.buffer.cancel(ticket);
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<GiveBack<T>> for QueueActor<T, L> {
+    async fn handle(&mut self, GiveBack(item): GiveBack<T>, _ctx: &mut Context<Self>) {
+        self.buffer.give_back(item);
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Close> for QueueActor<T, L> {
+    async fn handle(&mut self, Close(done): Close, _ctx: &mut Context<Self>) {
+        self.buffer.close();
+        let _ = done.send(());
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Status> for QueueActor<T, L> {
+    async fn handle(&mut self, Status(reply): Status, _ctx: &mut Context<Self>) {
+        let _ = reply.send(self.buffer.counts());
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Acknowledge> for QueueActor<T, L> {
+    async fn handle(&mut self, Acknowledge(id, reply): Acknowledge, _ctx: &mut Context<Self>) {
+        let _ = reply.send(self.buffer.acknowledge(id));
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<Join> for QueueActor<T, L> {
+    async fn handle(&mut self, Join(joiner): Join, _ctx: &mut Context<Self>) {
+        self.buffer.join(joiner);
+    }
+}
+
+/// How a handle reaches its queue: one method per request, each delivering
+/// it without waiting. A request that cannot be delivered (the queue's actor
+/// ended) is dropped, which answers it: a putter with its item and
+/// [`Refusal::Stopped`], any other with a closed channel.
+pub(crate) trait Door<T>: Send + Sync {
+    fn id(&self) -> ActorId;
+    fn put(&self, putter: Putter<T>);
+    fn get(&self, getter: Getter<T>);
+    fn cancel(&self, ticket: u64);
+    fn give_back(&self, item: T);
+    fn close(&self, done: oneshot::Sender<()>);
+    fn status(&self, reply: oneshot::Sender<Counts>);
+    fn acknowledge(&self, id: WorkId, reply: oneshot::Sender<bool>);
+    fn join(&self, joiner: oneshot::Sender<()>);
+}
+
+// The mailbox is unbounded, so `try_tell` is refused only when the actor has
+// ended; the refused message is dropped, which answers it (see `Door`).
+impl<T: Send + 'static, L: Ledger<T>> Door<T> for ActorRef<QueueActor<T, L>> {
+    fn id(&self) -> ActorId {
+        ActorRef::id(self)
+    }
+    fn put(&self, putter: Putter<T>) {
+        let _ = self.try_tell(Put(putter));
+    }
+    fn get(&self, getter: Getter<T>) {
+        let _ = self.try_tell(Get(getter));
+    }
+    fn cancel(&self, ticket: u64) {
+        let _ = self.try_tell(Cancel(ticket));
+    }
+    fn give_back(&self, item: T) {
+        let _ = self.try_tell(GiveBack(item));
+    }
+    fn close(&self, done: oneshot::Sender<()>) {
+        let _ = self.try_tell(Close(done));
+    }
+    fn status(&self, reply: oneshot::Sender<Counts>) {
+        let _ = self.try_tell(Status(reply));
+    }
+    fn acknowledge(&self, id: WorkId, reply: oneshot::Sender<bool>) {
+        let _ = self.try_tell(Acknowledge(id, reply));
+    }
+    fn join(&self, joiner: oneshot::Sender<()>) {
+        let _ = self.try_tell(Join(joiner));
+    }
+}
+
+/// How long an operation may wait.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Patience {
+    /// Not at all (`try_*`).
+    None,
+    /// As long as it takes.
+    Forever,
+    /// At most this long (`*_timeout`).
+    Limit(Duration),
+}
+
+impl Patience {
+    fn wait(self) -> Wait {
+        match self {
+            Patience::None => Wait::NO,
+            Patience::Forever => Wait::FOREVER,
+            Patience::Limit(_) => Wait::cancellable(),
+        }
+    }
+}
+
+/// The handles' side of the queue protocol: the door to the queue's actor,
+/// and the queue's capacity.
+pub(crate) struct Client<T> {
+    door: Arc<dyn Door<T>>,
+    capacity: Option<usize>,
+}
+
+impl<T> Clone for Client<T> {
+    fn clone(&self) -> Self {
+        Client {
+            door: self.door.clone(),
+            capacity: self.capacity,
+        }
+    }
+}
+
+impl<T: Send + 'static> Client<T> {
+    /// Spawns a queue's actor. A capacity of 0 is treated as 1.
+    pub(crate) fn spawn<L: Ledger<T>>(capacity: Option<usize>, ledger: L) -> Self {
+        let capacity = capacity.map(|c| c.max(1));
+        let actor = spawn(QueueActor {
+            buffer: Buffer::new(capacity, ledger),
+        });
+        Client {
+            door: Arc::new(actor),
+            capacity,
+        }
+    }
+}
+
+// No bounds on `T` from here on: see the module documentation on `Send`.
+impl<T> Client<T> {
+    pub(crate) fn door(&self) -> &Arc<dyn Door<T>> {
+        &self.door
+    }
+
+    pub(crate) fn id(&self) -> ActorId {
+        self.door.id()
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    /// Puts `item`, waiting for room as `patience` allows; the item comes
+    /// back with any refusal.
+    pub(crate) async fn put(&self, item: T, patience: Patience) -> Placed<T> {
+        let wait = patience.wait();
+        let (reply, mut answer) = oneshot::channel();
+        self.door.put(Putter::new(item, wait, reply));
+        if let Patience::Limit(limit) = patience {
+            if let Ok(answered) = tokio::time::timeout(limit, &mut answer).await {
+                return settle(answered);
+            }
+            // The wait is cancelled; the answer still comes: the item back,
+            // or the success that beat the cancel.
+            self.door.cancel(wait.ticket());
+        }
+        settle(answer.await)
+    }
+
+    /// Gets an item, waiting as `patience` allows.
+    pub(crate) async fn get(&self, patience: Patience) -> Got<T> {
+        let wait = patience.wait();
+        let (reply, answer) = oneshot::channel();
+        self.door.get(Getter { wait, reply });
+        let mut claim = Claim {
+            answer: Some(answer),
+            door: &*self.door,
+        };
+        if let Patience::Limit(limit) = patience {
+            if let Ok(answered) = tokio::time::timeout(limit, claim.answer()).await {
+                return answered;
+            }
+            self.door.cancel(wait.ticket());
+        }
+        claim.answer().await
+    }
+
+    /// Closes the queue; returns once the actor has done so (or has ended,
+    /// which closes it as far as anyone can tell).
+    pub(crate) async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        self.door.close(done);
+        let _ = closed.await;
+    }
+
+    /// Closes the queue without waiting (for `Drop`).
+    pub(crate) fn close_now(&self) {
+        let (done, _) = oneshot::channel();
+        self.door.close(done);
+    }
+
+    /// The queue's counters, or `None` if its actor ended.
+    pub(crate) async fn counts(&self) -> Option<Counts> {
+        let (reply, counts) = oneshot::channel();
+        self.door.status(reply);
+        counts.await.ok()
+    }
+}
+
+/// A put's answer. The channel always carries one: every path that drops a
+/// [`Putter`] unanswered answers it with its item (see its `Drop`), and a
+/// queue's actor ending drops its putters and its mailbox.
+fn settle<T>(answered: Result<Placed<T>, oneshot::error::RecvError>) -> Placed<T> {
+    match answered {
+        Ok(placed) => placed,
+        // Unreachable by construction; were it reached, the item would be
+        // gone with the actor and there would be nothing to hand back.
+        Err(_) => unreachable!("a queue answers every put, with the item when it refuses"),
+    }
+}
+
+/// The caller's end of a get: if it is dropped after the queue sent an item
+/// but before the caller took it (the `get` future was cancelled), the item
+/// goes back to the front of the queue instead of being lost.
+struct Claim<'a, T> {
+    answer: Option<oneshot::Receiver<Got<T>>>,
+    door: &'a dyn Door<T>,
+}
+
+impl<T> Claim<'_, T> {
+    async fn answer(&mut self) -> Got<T> {
+        let Some(answer) = self.answer.as_mut() else {
+            return Err(Refusal::Stopped);
+        };
+        let got = answer.await.unwrap_or(Err(Refusal::Stopped));
+        self.answer = None;
+        got
+    }
+}
+
+impl<T> Drop for Claim<'_, T> {
+    fn drop(&mut self) {
+        if let Some(mut answer) = self.answer.take() {
+            // No item can arrive after `close`; one that arrived before is
+            // taken here and returned.
+            answer.close();
+            if let Ok(Ok(item)) = answer.try_recv() {
+                self.door.give_back(item);
+            }
+        }
+    }
+}

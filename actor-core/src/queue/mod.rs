@@ -1,0 +1,336 @@
+//! Queues shared by many producers and consumers (seed scenario 3).
+//!
+//! This module owns [`Queue`]: a FIFO queue whose state is owned by an actor,
+//! reached through a cheap, cloneable handle. Python's
+//! `multiprocessing.Queue(maxsize)` is the model:
+//!
+//! - bounded ([`Queue::bounded`]) or not ([`Queue::unbounded`]);
+//! - [`put`](Queue::put) waits while the queue is full (backpressure),
+//!   [`get`](Queue::get) waits while it is empty; both have a time-limited
+//!   variant (`*_timeout`) and a non-waiting one (`try_*`);
+//! - [`len`](Queue::len), [`is_empty`](Queue::is_empty),
+//!   [`is_full`](Queue::is_full), [`status`](Queue::status);
+//! - consumers waiting for an item are served first come, first served, and so
+//!   are producers waiting for room;
+//! - [`close`](Queue::close) replaces Python's `'done'` sentinels: producers
+//!   are refused from then on (a waiting one gets its item back), consumers
+//!   take what is left and then get [`Error::QueueClosed`].
+//!
+//! No lock is needed by the user, nor held by anyone: the queue is an actor
+//! that handles one request at a time, and a request that has to wait is
+//! parked in a line rather than holding the actor. A put that fails hands its
+//! item back in its [`SendError`]. A `get` whose future is dropped after the
+//! queue sent it an item puts the item back at the front, so cancelling a get
+//! (in a `select!`, or with a timeout) never loses an item.
+//!
+//! The handle reaches its actor through the actor's `ActorRef`, behind a
+//! small internal trait object, so that a proxy to a queue in another process
+//! can stand behind the same handle; [`Queue::id`] names the actor.
+//!
+//! ```
+//! use actor_core::{queue::Queue, Error};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! let queue = Queue::bounded(2);
+//! let producer = {
+//!     let queue = queue.clone();
+//!     tokio::spawn(async move {
+//!         for url in ["url_1", "url_2", "url_3"] {
+//!             queue.put(url).await?; // waits while 2 are queued
+//!         }
+//!         queue.close().await; // no sentinel: consumers see the end
+//!         Ok::<_, Error>(())
+//!     })
+//! };
+//! let mut got = Vec::new();
+//! loop {
+//!     match queue.get().await {
+//!         Ok(url) => got.push(url),
+//!         Err(Error::QueueClosed { .. }) => break,
+//!         Err(other) => return Err(other),
+//!     }
+//! }
+//! assert_eq!(got, ["url_1", "url_2", "url_3"]);
+//! # producer.await.expect("producer ran")?;
+//! # Ok(()) }
+//! ```
+
+mod actor;
+mod buffer;
+#[cfg(test)]
+mod props;
+
+use std::fmt;
+use std::time::Duration;
+
+pub(crate) use actor::{Client, Door, Patience};
+pub(crate) use buffer::{Counts, Ledger, Plain, Refusal};
+
+use crate::error::{Error, SendError};
+use crate::id::ActorId;
+
+/// A FIFO queue shared by any number of producers and consumers. See the
+/// [module documentation](self).
+///
+/// Cloning the handle is cheap; every clone reaches the same queue. The queue
+/// lives as long as some handle does.
+pub struct Queue<T> {
+    client: Client<T>,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            client: self.client.clone(),
+        }
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("id", &self.id())
+            .field("capacity", &self.capacity())
+            .finish()
+    }
+}
+
+/// A snapshot of a queue's state, from [`Queue::status`] or
+/// [`WorkQueue::status`](crate::work_queue::WorkQueue::status).
+///
+/// Like Python's `qsize()`, it may be out of date by the time it is read when
+/// other tasks use the queue; it is exact when they are all waiting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueueStatus {
+    /// Items in the queue.
+    pub len: usize,
+    /// The most items it holds, `None` if unbounded.
+    pub capacity: Option<usize>,
+    /// Whether [`close`](Queue::close) was called.
+    pub closed: bool,
+    /// Consumers waiting for an item.
+    pub waiting_getters: usize,
+    /// Producers waiting for room.
+    pub waiting_putters: usize,
+    /// Items handed out and not yet acknowledged (work queues; always 0 for a
+    /// [`Queue`]).
+    pub held: usize,
+}
+
+impl QueueStatus {
+    pub(crate) fn new(counts: Counts, capacity: Option<usize>) -> Self {
+        QueueStatus {
+            len: counts.len,
+            capacity,
+            closed: counts.closed,
+            waiting_getters: counts.waiting_getters,
+            waiting_putters: counts.waiting_putters,
+            held: counts.outstanding,
+        }
+    }
+
+    /// Whether the queue holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the queue is at its capacity (never, if unbounded).
+    pub fn is_full(&self) -> bool {
+        self.capacity.is_some_and(|c| self.len >= c)
+    }
+}
+
+impl<T: Send + 'static> Queue<T> {
+    /// A queue holding at most `capacity` items (a capacity of 0 is treated
+    /// as 1). Spawns its actor on the current tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, like [`spawn`](crate::spawn).
+    pub fn bounded(capacity: usize) -> Self {
+        Queue {
+            client: Client::spawn(Some(capacity), Plain),
+        }
+    }
+
+    /// A queue without a limit: `put` never waits. Memory grows as fast as
+    /// producers outpace consumers, so prefer [`bounded`](Self::bounded)
+    /// unless producers are known to be slower.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, like [`spawn`](crate::spawn).
+    pub fn unbounded() -> Self {
+        Queue {
+            client: Client::spawn(None, Plain),
+        }
+    }
+
+    /// The id of the actor that owns the queue; errors name the queue by it.
+    pub fn id(&self) -> ActorId {
+        self.client.id()
+    }
+
+    /// The most items the queue holds, `None` if unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        self.client.capacity()
+    }
+
+    /// Puts `item` at the back, waiting while the queue is full. Producers
+    /// waiting for room are admitted in the order they came.
+    ///
+    /// If this future is dropped while it waits, the item is withdrawn (it is
+    /// dropped, not put), unless the queue had already admitted it.
+    ///
+    /// # Errors
+    /// With the item handed back: [`Error::QueueClosed`] if the queue is
+    /// closed (or is closed while this waits); [`Error::Stopped`] if its actor
+    /// ended (its runtime shut down).
+    pub async fn put(&self, item: T) -> Result<(), SendError<T>> {
+        self.put_with(item, Patience::Forever, "put").await
+    }
+
+    /// Like [`put`](Self::put), waiting at most `timeout` for room.
+    ///
+    /// # Errors
+    /// Those of `put`, and [`Error::QueueTimeout`] if no room came in time;
+    /// the item is handed back with every error.
+    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), SendError<T>> {
+        self.put_with(item, Patience::Limit(timeout), "put_timeout")
+            .await
+    }
+
+    /// Puts `item` if there is room now, without waiting for any (Python's
+    /// `put_nowait`). It still waits for the queue's answer.
+    ///
+    /// # Errors
+    /// Those of `put`, and [`Error::QueueFull`] if there is no room; the item
+    /// is handed back with every error.
+    pub async fn try_put(&self, item: T) -> Result<(), SendError<T>> {
+        self.put_with(item, Patience::None, "try_put").await
+    }
+
+    async fn put_with(
+        &self,
+        item: T,
+        patience: Patience,
+        operation: &'static str,
+    ) -> Result<(), SendError<T>> {
+        self.client
+            .put(item, patience)
+            .await
+            .map_err(|(why, item)| SendError {
+                error: self.error(why, patience, operation),
+                message: item,
+            })
+    }
+
+    /// Takes the item at the front, waiting while the queue is empty.
+    /// Consumers waiting for an item are served in the order they came.
+    ///
+    /// # Errors
+    /// [`Error::QueueClosed`] once the queue is closed and empty;
+    /// [`Error::Stopped`] if its actor ended.
+    pub async fn get(&self) -> Result<T, Error> {
+        self.get_with(Patience::Forever, "get").await
+    }
+
+    /// Like [`get`](Self::get), waiting at most `timeout` for an item.
+    ///
+    /// # Errors
+    /// Those of `get`, and [`Error::QueueTimeout`] if no item came in time.
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Error> {
+        self.get_with(Patience::Limit(timeout), "get_timeout").await
+    }
+
+    /// Takes the item at the front if there is one now (Python's
+    /// `get_nowait`). It still waits for the queue's answer.
+    ///
+    /// # Errors
+    /// Those of `get`, and [`Error::QueueEmpty`] if there is no item.
+    pub async fn try_get(&self) -> Result<T, Error> {
+        self.get_with(Patience::None, "try_get").await
+    }
+
+    async fn get_with(&self, patience: Patience, operation: &'static str) -> Result<T, Error> {
+        self.client
+            .get(patience)
+            .await
+            .map_err(|why| self.error(why, patience, operation))
+    }
+
+    /// How many items are in the queue.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn len(&self) -> Result<usize, Error> {
+        Ok(self.status().await?.len)
+    }
+
+    /// Whether the queue holds no item.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn is_empty(&self) -> Result<bool, Error> {
+        Ok(self.status().await?.is_empty())
+    }
+
+    /// Whether the queue is at its capacity (never, if unbounded).
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn is_full(&self) -> Result<bool, Error> {
+        Ok(self.status().await?.is_full())
+    }
+
+    /// The queue's length, capacity, whether it is closed, and who waits.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the queue's actor ended.
+    pub async fn status(&self) -> Result<QueueStatus, Error> {
+        let counts = self
+            .client
+            .counts()
+            .await
+            .ok_or(Error::Stopped { actor: self.id() })?;
+        Ok(QueueStatus::new(counts, self.capacity()))
+    }
+
+    /// Closes the queue: every put from now on is refused, and producers
+    /// waiting for room get [`Error::QueueClosed`] with their item back.
+    /// Consumers take the items left, then get `Error::QueueClosed`. Returns
+    /// once the queue is closed. Closing twice does nothing more.
+    pub async fn close(&self) {
+        self.client.close().await;
+    }
+
+    fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> Error {
+        refusal_error(why, self.id(), self.capacity(), patience, operation)
+    }
+}
+
+/// The error that tells a caller of `operation` why the queue refused.
+pub(crate) fn refusal_error(
+    why: Refusal,
+    queue: ActorId,
+    capacity: Option<usize>,
+    patience: Patience,
+    operation: &'static str,
+) -> Error {
+    match why {
+        Refusal::Empty => Error::QueueEmpty { queue },
+        Refusal::Full => Error::QueueFull {
+            queue,
+            capacity: capacity.unwrap_or(usize::MAX),
+        },
+        Refusal::Closed => Error::QueueClosed { queue },
+        Refusal::TimedOut => Error::QueueTimeout {
+            queue,
+            operation,
+            timeout: match patience {
+                Patience::Limit(limit) => limit,
+                Patience::None | Patience::Forever => Duration::ZERO,
+            },
+        },
+        Refusal::Stopped => Error::Stopped { actor: queue },
+    }
+}
