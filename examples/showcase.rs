@@ -15,6 +15,7 @@
 //! 11. supervision: a failed worker is restarted behind the same reference,
 //!     and too many failures escalate
 //! 12. `run_blocking`: CPU-heavy work without stalling other actors
+//! 13. a pool of workers: at most four tasks at once, the fifth waits
 //!
 //! The actors here are written with the macros: `#[derive(Actor)]` (with
 //! `#[actor(...)]` for a mailbox size or a lifecycle hook), `#[messages]` on
@@ -737,6 +738,42 @@ async fn blocking_work() -> Result<(), Error> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+
+/// The seeds' `Pool(4)` with five tasks: the fifth waits for a free worker.
+async fn pool() -> Result<(), Error> {
+    section("A pool of 4 workers: five tasks, the fifth waits for a free one");
+    let pool = actor::pool::Pool::new(4);
+    let t0 = Instant::now();
+    let mut handles = Vec::new();
+    for task in 0..5u64 {
+        // Tasks 0-3 take 100-130 ms; task 4 is short but must wait its turn.
+        let millis = if task == 4 { 10 } else { 100 + 10 * task };
+        let handle = pool
+            .submit(move || {
+                let started = t0.elapsed();
+                std::thread::sleep(Duration::from_millis(millis));
+                (started, t0.elapsed())
+            })
+            .map_err(Error::from)?;
+        handles.push(handle);
+    }
+    for (task, handle) in handles.into_iter().enumerate() {
+        let (started, ended) = handle.result().await?;
+        println!(
+            "  task {task} ran from {:>3} ms to {:>3} ms",
+            started.as_millis(),
+            ended.as_millis()
+        );
+    }
+    let squares = pool.map(1..=6u64, |n| n * n).await?;
+    println!("map(1..=6, n*n) -> {squares:?} (in input order)");
+    pool.close();
+    pool.join().await?;
+    println!("close() then join(): every task has run, the pool refuses new ones");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // The panics in this tour are on purpose: report each on one line instead
@@ -764,6 +801,7 @@ async fn main() -> Result<(), Error> {
     children().await?;
     supervision().await?;
     blocking_work().await?;
+    pool().await?;
     println!("\ntour finished in {:.2?}", started.elapsed());
     Ok(())
 }
