@@ -22,10 +22,6 @@ use crate::mailbox::{Delivery, Interrupt};
 use crate::slot::HandlerSlot;
 use crate::stop::StopReason;
 
-/// How many messages an actor handles before it lets other tasks on its
-/// thread run.
-const MESSAGES_PER_TURN: u32 = 128;
-
 /// Takes messages from the mailbox and handles them, one at a time, until the
 /// actor stops. Resolves to the stop reason.
 pub(crate) struct MessageLoop<'a, A: Actor, const KEEP_MAILBOX: bool> {
@@ -82,7 +78,6 @@ impl<'a, A: Actor, const KEEP_MAILBOX: bool> MessageLoop<'a, A, KEEP_MAILBOX> {
     }
 
     fn handle_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<StopReason> {
-        let mut turn = MESSAGES_PER_TURN;
         loop {
             match self.cell.mailbox.interrupt() {
                 Interrupt::None => {}
@@ -110,15 +105,18 @@ impl<'a, A: Actor, const KEEP_MAILBOX: bool> MessageLoop<'a, A, KEEP_MAILBOX> {
                         return Poll::Ready(self.end(StopReason::from_panic(&place, &*panic)));
                     }
                 }
-                turn -= 1;
-                if turn == 0 {
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
                 // Back to the top: an interrupt raised by this handler (say,
                 // `ctx.stop()`) takes effect before the next message.
                 continue;
             }
+            // Each message spends a unit of tokio's cooperative budget, as a
+            // tokio channel's receive does: an actor with a full mailbox lets
+            // the other tasks on its thread run, and is rescheduled the way
+            // tokio reschedules its own receivers (which keeps a busy pair of
+            // tasks on one worker instead of inviting the other to steal).
+            let Poll::Ready(budget) = tokio::task::coop::poll_proceed(cx) else {
+                return Poll::Pending;
+            };
             let envelope = match self.batch.pop_front() {
                 Some(envelope) => envelope,
                 None => match self.cell.mailbox.poll_take(cx, &mut self.batch) {
@@ -134,6 +132,7 @@ impl<'a, A: Actor, const KEEP_MAILBOX: bool> MessageLoop<'a, A, KEEP_MAILBOX> {
                     Poll::Ready(Delivery::Interrupted) => continue,
                 },
             };
+            budget.made_progress();
             self.message = envelope.message_name();
             let (actor, ctx) = (self.actor, self.ctx);
             let slot = &mut self.slot;
