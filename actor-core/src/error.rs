@@ -234,6 +234,52 @@ pub enum Error {
     },
 
     // -- sync primitives (seed scenarios 8, 9): variants go here --
+    /// A re-entrant lock was released by an owner other than the one holding
+    /// it.
+    #[error("{caller} tried to release the re-entrant lock {lock}, which {holder} holds; only the owner that acquired a level may release it")]
+    NotLockOwner {
+        /// The lock.
+        lock: ActorId,
+        /// Who tried to release it.
+        caller: crate::sync::OwnerId,
+        /// Who holds it.
+        holder: crate::sync::OwnerId,
+    },
+    /// A re-entrant lock that nobody holds was released.
+    #[error("{caller} tried to release the re-entrant lock {lock}, which nobody holds; release only what was acquired")]
+    LockNotHeld {
+        /// The lock.
+        lock: ActorId,
+        /// Who tried to release it.
+        caller: crate::sync::OwnerId,
+    },
+    /// A bounded semaphore was released while all its permits were already
+    /// free; the count was left at the bound.
+    #[error("{semaphore} was released beyond its bound of {bound} permits; release only permits that were acquired")]
+    SemaphoreOverReleased {
+        /// The semaphore.
+        semaphore: ActorId,
+        /// Its bound (its initial number of permits).
+        bound: usize,
+    },
+    /// A condition was given the guard of a lock it is not bound to.
+    #[error("{condition} is bound to {expected}, but was given a guard of {found}; take the condition's own lock (`Condition::lock`)")]
+    WrongLock {
+        /// The condition.
+        condition: ActorId,
+        /// The lock it is bound to.
+        expected: ActorId,
+        /// The lock the guard holds.
+        found: ActorId,
+    },
+    /// A barrier is broken: a party timed out, or it was aborted or reset
+    /// while this party waited.
+    #[error("{barrier} is broken (a party timed out, or it was aborted or reset); call `reset` before using it again")]
+    BarrierBroken {
+        /// The barrier.
+        barrier: ActorId,
+    },
+
     /// Work given to [`run_blocking`](crate::run_blocking) panicked or was
     /// cancelled by a runtime shutdown.
     #[error("blocking work failed: {reason}")]

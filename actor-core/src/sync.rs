@@ -1,1 +1,0 @@
-//! Synchronisation primitives (seed scenarios 8 and 9): being written.

@@ -1,0 +1,380 @@
+//! [`Lock`]: a mutual-exclusion lock owned by an actor, held through a
+//! [`LockGuard`] (Python's `threading.Lock`).
+//!
+//! The lock actor records which hold is current (a token per hold) and queues
+//! the waiters. Dropping the guard sends the release; because the guard is
+//! dropped when its holder unwinds from a panic, or when the holder actor is
+//! killed and its handler dropped, a holder that dies does not leave the lock
+//! locked. [`Lock::lock_for`] goes further for holders that cannot be trusted
+//! to drop the guard (one that leaked it, or, once locks are exported to other
+//! processes, one whose process died): the lock actor monitors the holder and
+//! releases the hold when the holder's run ends, however it ends.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::{granted, offer, release_from_drop, Grant, Waiters};
+use crate::actor::{Actor, MailboxCapacity};
+use crate::actor_ref::ActorRef;
+use crate::cell::Control;
+use crate::context::Context;
+use crate::error::Error;
+use crate::id::ActorId;
+use crate::link::{self, Down, MonitorRef, Watchable};
+use crate::message::{Handler, Message};
+
+/// A lock that one holder at a time may hold; waiters are served in the order
+/// they asked.
+///
+/// The handle is cheap to clone; every clone is the same lock. A guard from
+/// [`lock`](Self::lock) holds it until the guard is dropped. The lock is not
+/// re-entrant: a holder that asks again waits for itself forever (use
+/// [`RLock`](super::RLock) for re-entry).
+///
+/// ```
+/// use std::sync::atomic::{AtomicI64, Ordering};
+/// use std::sync::Arc;
+/// use actor_core::sync::Lock;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// // The seed: 100 threads each do `num -= 1` under a lock.
+/// let lock = Lock::new();
+/// let num = Arc::new(AtomicI64::new(100));
+/// let mut tasks = Vec::new();
+/// for _ in 0..100 {
+///     let (lock, num) = (lock.clone(), num.clone());
+///     tasks.push(tokio::spawn(async move {
+///         let _guard = lock.lock().await?;
+///         // A read, a pause, a write: a lost update without the lock.
+///         let read = num.load(Ordering::SeqCst);
+///         tokio::task::yield_now().await;
+///         num.store(read - 1, Ordering::SeqCst);
+///         Ok::<_, actor_core::Error>(())
+///     }));
+/// }
+/// for task in tasks {
+///     task.await.expect("task panicked")?;
+/// }
+/// assert_eq!(num.load(Ordering::SeqCst), 0);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Lock {
+    actor: ActorRef<LockActor>,
+}
+
+impl Lock {
+    /// A new, unlocked lock (spawns its actor).
+    ///
+    /// # Panics
+    /// When called outside a tokio runtime.
+    pub fn new() -> Self {
+        Lock {
+            actor: crate::spawn(LockActor {
+                held: None,
+                next_token: 0,
+                waiters: Waiters::new(),
+            }),
+        }
+    }
+
+    /// The id of the actor that owns this lock.
+    pub fn id(&self) -> ActorId {
+        self.actor.id()
+    }
+
+    /// Waits until the lock is free and takes it. Waiters are served first
+    /// come, first served. Dropping the returned guard releases the lock;
+    /// dropping this future before it completes gives up the place in line.
+    ///
+    /// # Errors
+    /// [`Error::Stopped`] if the lock's actor has ended (it was killed, or the
+    /// runtime is shutting down).
+    pub async fn lock(&self) -> Result<LockGuard, Error> {
+        let reply = self.ask_for(None).await?;
+        granted(reply, self.id()).await
+    }
+
+    /// Like [`lock`](Self::lock), and the lock also watches `holder`: when
+    /// the holder's run ends (it stops, fails, or is killed) while this hold is
+    /// current, the lock is released even if the guard was never dropped
+    /// (leaked with `mem::forget`, or stuck in a process that died). Inside an
+    /// actor, pass `&ctx.weak_ref()`.
+    ///
+    /// # Errors
+    /// As [`lock`](Self::lock).
+    pub async fn lock_for(&self, holder: &impl Watchable) -> Result<LockGuard, Error> {
+        let reply = self.ask_for(Some(holder.control())).await?;
+        granted(reply, self.id()).await
+    }
+
+    /// Takes the lock if it is free now; `None` if it is held.
+    ///
+    /// # Errors
+    /// As [`lock`](Self::lock).
+    pub async fn try_lock(&self) -> Result<Option<LockGuard>, Error> {
+        self.actor.ask(TryAcquire).await
+    }
+
+    /// Like [`lock`](Self::lock), but gives up after `timeout` and returns
+    /// `None` (Python's `acquire(timeout=...)` returning `False`).
+    ///
+    /// # Errors
+    /// As [`lock`](Self::lock).
+    pub async fn lock_timeout(&self, timeout: Duration) -> Result<Option<LockGuard>, Error> {
+        let reply = self.ask_for(None).await?;
+        match tokio::time::timeout(timeout, reply).await {
+            Ok(Ok(guard)) => Ok(Some(guard)),
+            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }),
+            // Dropping the receiver withdraws from the line; a guard granted
+            // at this very moment is dropped with it, which releases it.
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Whether some holder has the lock now.
+    ///
+    /// # Errors
+    /// As [`lock`](Self::lock).
+    pub async fn is_locked(&self) -> Result<bool, Error> {
+        self.actor.ask(IsLocked).await
+    }
+
+    /// Queues a request for the lock; the guard will come on the receiver.
+    async fn ask_for(
+        &self,
+        watch: Option<Arc<dyn Control>>,
+    ) -> Result<oneshot::Receiver<LockGuard>, Error> {
+        let (reply, receiver) = oneshot::channel();
+        self.actor.tell(Acquire { reply, watch }).await?;
+        Ok(receiver)
+    }
+
+    /// The lock's actor, for a [`Condition`](super::Condition) that takes the
+    /// lock again on a waiter's behalf.
+    pub(crate) fn actor(&self) -> &ActorRef<LockActor> {
+        &self.actor
+    }
+}
+
+impl Default for Lock {
+    fn default() -> Self {
+        Lock::new()
+    }
+}
+
+impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Lock").field(&self.id()).finish()
+    }
+}
+
+/// Proof of holding a [`Lock`]; the lock is released when it is dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct LockGuard {
+    /// `None` once the guard no longer stands for a hold (disarmed).
+    lock: Option<ActorRef<LockActor>>,
+    lock_id: ActorId,
+    token: u64,
+    /// The holder the lock watches, if the hold came from `lock_for`.
+    watch: Option<Arc<dyn Control>>,
+}
+
+impl LockGuard {
+    /// The id of the lock this guard holds.
+    pub fn lock_id(&self) -> ActorId {
+        self.lock_id
+    }
+
+    /// Releases the lock now (the same as dropping the guard).
+    pub fn unlock(self) {
+        drop(self);
+    }
+
+    /// The holder watched for this hold, to keep watching it when a
+    /// condition takes the lock again for the same holder.
+    pub(crate) fn watch(&self) -> Option<Arc<dyn Control>> {
+        self.watch.clone()
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(lock) = self.lock.take() {
+            release_from_drop(lock, Release { token: self.token });
+        }
+    }
+}
+
+impl Grant for LockGuard {
+    fn disarm(mut self) {
+        self.lock = None;
+    }
+}
+
+impl fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("lock", &self.lock_id)
+            .field("hold", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The actor behind a [`Lock`].
+pub(crate) struct LockActor {
+    held: Option<Hold>,
+    next_token: u64,
+    waiters: Waiters<LockGuard, Option<Arc<dyn Control>>>,
+}
+
+/// The current hold: its token (a stale guard's release carries an older
+/// one) and the monitor of its holder, if it is watched.
+struct Hold {
+    token: u64,
+    monitor: Option<MonitorRef>,
+}
+
+impl Actor for LockActor {
+    fn name() -> &'static str {
+        "Lock"
+    }
+
+    fn mailbox_capacity() -> MailboxCapacity {
+        MailboxCapacity::Unbounded
+    }
+}
+
+impl LockActor {
+    /// Gives the free lock to the waiter behind `reply`; `false` if that
+    /// waiter has given up (the lock stays free).
+    fn grant(
+        &mut self,
+        reply: oneshot::Sender<LockGuard>,
+        watch: Option<Arc<dyn Control>>,
+        ctx: &mut Context<Self>,
+    ) -> bool {
+        let token = self.next_token;
+        self.next_token += 1;
+        let guard = LockGuard {
+            lock: Some(ctx.actor_ref()),
+            lock_id: ctx.id(),
+            token,
+            watch: watch.clone(),
+        };
+        if !offer(reply, guard) {
+            return false;
+        }
+        let monitor =
+            watch.map(|holder| link::monitor(holder, link::down_notifier(ctx.weak_ref())));
+        self.held = Some(Hold { token, monitor });
+        true
+    }
+
+    /// Hands the free lock to the first waiter that still wants it.
+    fn serve(&mut self, ctx: &mut Context<Self>) {
+        while self.held.is_none() {
+            let Some((reply, watch)) = self.waiters.pop() else {
+                return;
+            };
+            self.grant(reply, watch, ctx);
+        }
+    }
+
+    /// Ends the hold `token` if it is the current one.
+    fn release(&mut self, token: u64, ctx: &mut Context<Self>) {
+        if self.held.as_ref().is_some_and(|hold| hold.token == token) {
+            if let Some(monitor) = self.held.take().and_then(|hold| hold.monitor) {
+                ctx.demonitor(&monitor);
+            }
+            self.serve(ctx);
+        }
+    }
+}
+
+/// Asks for the lock; the guard is sent on `reply` when it is this waiter's
+/// turn.
+pub(crate) struct Acquire {
+    pub(crate) reply: oneshot::Sender<LockGuard>,
+    pub(crate) watch: Option<Arc<dyn Control>>,
+}
+
+impl Message for Acquire {
+    type Reply = ();
+}
+
+impl Handler<Acquire> for LockActor {
+    async fn handle(&mut self, msg: Acquire, ctx: &mut Context<Self>) {
+        if self.held.is_none() && self.waiters.is_empty() {
+            self.grant(msg.reply, msg.watch, ctx);
+        } else {
+            self.waiters.push(msg.reply, msg.watch);
+        }
+    }
+}
+
+/// Takes the lock if it is free.
+struct TryAcquire;
+
+impl Message for TryAcquire {
+    type Reply = Option<LockGuard>;
+}
+
+impl Handler<TryAcquire> for LockActor {
+    async fn handle(&mut self, _: TryAcquire, ctx: &mut Context<Self>) -> Option<LockGuard> {
+        if self.held.is_some() || !self.waiters.is_empty() {
+            return None;
+        }
+        let (reply, mut receiver) = oneshot::channel();
+        self.grant(reply, None, ctx);
+        // Sent into our own channel, so it is there. If the asker has given
+        // up by the time the reply arrives, the guard is dropped with the
+        // reply and releases the lock.
+        receiver.try_recv().ok()
+    }
+}
+
+/// Releases the hold `token` (sent by a guard's `Drop`).
+struct Release {
+    token: u64,
+}
+
+impl Message for Release {
+    type Reply = ();
+}
+
+impl Handler<Release> for LockActor {
+    async fn handle(&mut self, msg: Release, ctx: &mut Context<Self>) {
+        self.release(msg.token, ctx);
+    }
+}
+
+/// Whether the lock is held.
+struct IsLocked;
+
+impl Message for IsLocked {
+    type Reply = bool;
+}
+
+impl Handler<IsLocked> for LockActor {
+    async fn handle(&mut self, _: IsLocked, _ctx: &mut Context<Self>) -> bool {
+        self.held.is_some()
+    }
+}
+
+/// A watched holder's run ended: release its hold if it is still current.
+impl Handler<Down> for LockActor {
+    async fn handle(&mut self, down: Down, ctx: &mut Context<Self>) {
+        let current = self.held.as_ref().and_then(|hold| {
+            let monitor = hold.monitor.as_ref()?;
+            (monitor.id() == down.monitor).then_some(hold.token)
+        });
+        if let Some(token) = current {
+            tracing::debug!(lock = %ctx.id(), holder = %down.id, reason = %down.reason, "the holder of the lock ended; releasing it");
+            self.release(token, ctx);
+        }
+    }
+}
