@@ -16,6 +16,7 @@
 //!     and too many failures escalate
 //! 12. `run_blocking`: CPU-heavy work without stalling other actors
 //! 13. a pool of workers: at most four tasks at once, the fifth waits
+//! 14. the traffic light: an event set and cleared by a light actor
 //!
 //! The actors here are written with the macros: `#[derive(Actor)]` (with
 //! `#[actor(...)]` for a mailbox size or a lifecycle hook), `#[messages]` on
@@ -774,6 +775,43 @@ async fn pool() -> Result<(), Error> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+
+/// The seeds' traffic light, run from `examples/traffic_light.rs` for one
+/// short cycle: a light actor drives an `Event`, three car actors wait on it.
+#[allow(dead_code)]
+#[path = "traffic_light.rs"]
+mod traffic_light;
+
+async fn traffic_light() -> Result<(), Error> {
+    use traffic_light::{Colour, Config, Happening};
+    section("The traffic light: a light actor drives an Event; cars wait on red");
+    let report = traffic_light::run(Config {
+        tick: Duration::from_millis(10),
+        cycles: 1,
+        cars: 3,
+    })
+    .await?;
+    let mut moves = [0u32; 3];
+    let mut on_red = 0;
+    for happening in &report.log {
+        match happening {
+            Happening::Light { colour, at, .. } => {
+                println!("  {:>4} ms: light turns {colour:?}", at.as_millis())
+            }
+            Happening::Moved { car, colour, .. } => {
+                moves[*car] += 1;
+                if *colour == Colour::Red {
+                    on_red += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    println!("cars moved {moves:?} times over one cycle; moves on red: {on_red}");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // The panics in this tour are on purpose: report each on one line instead
@@ -802,6 +840,7 @@ async fn main() -> Result<(), Error> {
     supervision().await?;
     blocking_work().await?;
     pool().await?;
+    traffic_light().await?;
     println!("\ntour finished in {:.2?}", started.elapsed());
     Ok(())
 }

@@ -4,7 +4,11 @@
 //! from its mailbox. This crate defines actors ([`Actor`]), messages
 //! ([`Message`], [`Handler`]), references to running actors ([`ActorRef`],
 //! [`WeakActorRef`], [`Recipient`]), what an actor sees of itself while it runs
-//! ([`Context`]), and a registry of actors by name.
+//! ([`Context`]), a registry of actors by name, supervisors
+//! ([`Supervisor`]), links and monitors ([`link`]), and the classic
+//! concurrency toolbox built from actors: [`queue`], [`work_queue`],
+//! [`pipe`], [`pool`], [`shared`] state, [`sync`] primitives and [`port`]s to
+//! external programs.
 //!
 //! ```
 //! use actor_core::{spawn, Actor, Context, Handler, Message};
@@ -85,6 +89,13 @@ pub use timer::TimerHandle;
 
 /// Everything an application needs: `use actor_core::prelude::*;`.
 pub mod prelude {
+    pub use crate::pipe::{pipe, pipe_duplex, PipeEnd, PipeReceiver, PipeSender};
+    pub use crate::pool::{Pool, TaskHandle};
+    pub use crate::port::Port;
+    pub use crate::queue::Queue;
+    pub use crate::shared::{SharedList, SharedMap, SharedValue};
+    pub use crate::sync::{Barrier, Condition, Event, Lock, Permit, RLock, Semaphore};
+    pub use crate::work_queue::{WorkItem, WorkQueue};
     pub use crate::{
         lookup, register, run_blocking, spawn, unregister, Actor, ActorId, ActorRef, Backoff,
         BoxError, ChildSpec, Context, Down, Error, Exit, Handler, MailboxCapacity, Message,
