@@ -8,6 +8,9 @@
 //! - `actor-macros`: [`derive(Actor)`](macro@Actor), [`derive(Message)`](macro@Message)
 //!   and [`#[messages]`](macro@messages), which write those impls from plain
 //!   structs and methods.
+//! - [`net`] (`actor-net`): the QUIC transport: nodes, the cluster key, named
+//!   exports, and references to actors in other processes that work like
+//!   local ones.
 //!
 //! ```
 //! use actor::prelude::*;
@@ -33,11 +36,13 @@
 pub use actor_core as core;
 pub use actor_core::*;
 pub use actor_macros::{messages, Actor, Message};
+pub use actor_net as net;
 
 /// Everything an application needs: `use actor::prelude::*;`.
 pub mod prelude {
     pub use actor_core::prelude::*;
     pub use actor_macros::{messages, Actor, Message};
+    pub use actor_net::{Accepts, ClusterKey, NetError, Node, NodeConfig, RemoteActor};
 }
 
 /// The README's examples, compiled and run as doc tests so that they stay true.

@@ -6,6 +6,7 @@
 //! boxed. Opening an envelope builds the handler's future in the actor's
 //! [`HandlerSlot`], so a small message reaches its handler without allocating.
 
+use std::any::TypeId;
 use std::marker::PhantomData;
 use std::mem::{self, MaybeUninit};
 use std::ptr::NonNull;
@@ -45,8 +46,12 @@ struct Operations<A: Actor> {
     open: unsafe fn(NonNull<u8>, *mut A, *mut Context<A>, &mut HandlerSlot),
     /// Drops the contents unopened.
     discard: unsafe fn(NonNull<u8>),
+    /// Drops the contents unopened, failing an ask with the reason.
+    reject: unsafe fn(NonNull<u8>, StopReason),
     /// The message type's name, for tracing.
     message_name: fn() -> &'static str,
+    /// The message type, for code that opens envelopes by type (proxies).
+    message_type: fn() -> TypeId,
     /// Whether the contents carry a reply channel (`Asked`).
     asked: bool,
 }
@@ -64,7 +69,11 @@ unsafe impl<A: Actor> Send for Envelope<A> {}
 /// Contents an envelope can hold for actor `A`.
 trait Contents<A: Actor>: Sized + Send + 'static {
     const NAME: fn() -> &'static str;
+    const TYPE: fn() -> TypeId;
     const ASKED: bool;
+
+    /// Drops the contents; an asker is told the message failed with `reason`.
+    fn reject(self, reason: StopReason);
 
     /// Builds the handler future for these contents.
     ///
@@ -76,7 +85,10 @@ trait Contents<A: Actor>: Sized + Send + 'static {
 
 impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
     const NAME: fn() -> &'static str = std::any::type_name::<M>;
+    const TYPE: fn() -> TypeId = TypeId::of::<M>;
     const ASKED: bool = false;
+
+    fn reject(self, _reason: StopReason) {}
 
     unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
         // SAFETY (caller): the pointers are valid and exclusively ours until
@@ -95,7 +107,12 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
 
 impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
     const NAME: fn() -> &'static str = std::any::type_name::<M>;
+    const TYPE: fn() -> TypeId = TypeId::of::<M>;
     const ASKED: bool = true;
+
+    fn reject(self, reason: StopReason) {
+        let _ = self.1.send(Err(reason));
+    }
 
     unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
         // SAFETY: as for `Told`.
@@ -156,14 +173,18 @@ impl<A: Actor, C: Contents<A>> Table<A, C> {
     const INLINE: Operations<A> = Operations {
         open: open_inline::<A, C>,
         discard: discard_inline::<C>,
+        reject: reject_inline::<A, C>,
         message_name: C::NAME,
+        message_type: C::TYPE,
         asked: C::ASKED,
     };
 
     const BOXED: Operations<A> = Operations {
         open: open_boxed::<A, C>,
         discard: discard_boxed::<C>,
+        reject: reject_boxed::<A, C>,
         message_name: C::NAME,
+        message_type: C::TYPE,
         asked: C::ASKED,
     };
 }
@@ -182,6 +203,16 @@ unsafe fn open_inline<A: Actor, C: Contents<A>>(
 unsafe fn discard_inline<C>(place: NonNull<u8>) {
     // SAFETY (caller): `place` holds a C, dropped once.
     unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<C>()) }
+}
+
+unsafe fn reject_inline<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
+    // SAFETY (caller): `place` holds a C, read once.
+    unsafe { place.as_ptr().cast::<C>().read() }.reject(reason);
+}
+
+unsafe fn reject_boxed<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
+    // SAFETY (caller): `place` holds a `Box<C>`, read once.
+    unsafe { place.as_ptr().cast::<Box<C>>().read() }.reject(reason);
 }
 
 unsafe fn open_boxed<A: Actor, C: Contents<A>>(
@@ -262,6 +293,24 @@ impl<A: Actor> Envelope<A> {
     /// The message type's name (a function, to keep it one word where stored).
     pub(crate) fn message_name(&self) -> fn() -> &'static str {
         self.operations.message_name
+    }
+
+    /// The message type.
+    pub(crate) fn message_type(&self) -> TypeId {
+        (self.operations.message_type)()
+    }
+
+    /// Whether the message was asked (carries a reply channel).
+    pub(crate) fn is_asked(&self) -> bool {
+        self.operations.asked
+    }
+
+    /// Drops the message unhandled; an asker gets `reason` as the failure.
+    pub(crate) fn reject(self, reason: StopReason) {
+        let mut this = mem::ManuallyDrop::new(self);
+        let place = NonNull::from(&mut this.storage).cast::<u8>();
+        // SAFETY: the contents are taken once and `this` is never dropped.
+        unsafe { (this.operations.reject)(place, reason) }
     }
 
     /// Opens the envelope: builds the handler future for its message in `slot`.

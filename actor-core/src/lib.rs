@@ -57,7 +57,7 @@ pub mod port;
 pub mod queue;
 mod recipient;
 mod registry;
-mod remote;
+pub mod remote;
 pub mod shared;
 mod slot;
 mod spawn;

@@ -1,5 +1,6 @@
-//! Messages that may cross a process boundary: [`RemoteMessage`], and the
-//! stable names ([`WireName`]) by which the network layer knows them.
+//! What a network layer builds on: messages that may cross a process boundary
+//! ([`RemoteMessage`]), the stable names ([`WireName`]) by which the wire
+//! knows them, and [`proxy`] references that stand for actors elsewhere.
 //!
 //! A remote message is an ordinary [`Message`] whose value and reply serde can
 //! serialise, and which has a wire name: a string chosen by the application
@@ -27,6 +28,10 @@
 //! type parameter. The network layer registers each concrete instantiation it
 //! accepts explicitly; nothing is collected at link time, so generic messages
 //! work like any other.
+
+mod proxy;
+
+pub use proxy::{deliver, proxy, Answer, Proxy, ReplyTo, Sealed};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};

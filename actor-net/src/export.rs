@@ -1,0 +1,83 @@
+//! What a node exports under a name: one actor that every remote reference
+//! shares ([`ActorExport`]), or a fresh actor per remote reference
+//! ([`SessionExport`]).
+//!
+//! A session is how the toolbox crosses the network: each remote handle to a
+//! queue or a lock gets an actor of its own on the exporting node, which holds
+//! what that handle holds (a lease on a work item, a lock's guard). When the
+//! handle's node dies, its stream closes, the session actor ends, and what it
+//! held is dropped, exactly as when a local holder dies: the work item goes
+//! back to the queue, the lock is released.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actor_core::ActorRef;
+
+use crate::remote_actor::{Accepts, RemoteActor};
+use crate::serve::{serve_actor, Stream};
+
+/// An export, whatever its actor type.
+pub(crate) trait Exported: Send + Sync + 'static {
+    /// The wire name of the actor type behind it.
+    fn actor_type(&self) -> &str;
+
+    /// Serves one opened stream until it ends.
+    fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// One actor, shared by every remote reference.
+pub(crate) struct ActorExport<A: RemoteActor> {
+    actor: ActorRef<A>,
+    accepts: Arc<Accepts<A>>,
+    actor_type: String,
+}
+
+impl<A: RemoteActor> ActorExport<A> {
+    pub(crate) fn new(actor: ActorRef<A>) -> Self {
+        ActorExport {
+            actor,
+            accepts: Arc::new(Accepts::of()),
+            actor_type: A::wire_name().into_owned(),
+        }
+    }
+}
+
+impl<A: RemoteActor> Exported for ActorExport<A> {
+    fn actor_type(&self) -> &str {
+        &self.actor_type
+    }
+
+    fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(serve_actor(self.actor.clone(), self.accepts.clone(), stream))
+    }
+}
+
+/// A fresh actor per remote reference, made by a factory; it ends with the
+/// stream (its last reference is the stream's).
+pub(crate) struct SessionExport<A: RemoteActor> {
+    make: Box<dyn Fn() -> ActorRef<A> + Send + Sync>,
+    accepts: Arc<Accepts<A>>,
+    actor_type: String,
+}
+
+impl<A: RemoteActor> SessionExport<A> {
+    pub(crate) fn new(make: impl Fn() -> ActorRef<A> + Send + Sync + 'static) -> Self {
+        SessionExport {
+            make: Box::new(make),
+            accepts: Arc::new(Accepts::of()),
+            actor_type: A::wire_name().into_owned(),
+        }
+    }
+}
+
+impl<A: RemoteActor> Exported for SessionExport<A> {
+    fn actor_type(&self) -> &str {
+        &self.actor_type
+    }
+
+    fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(serve_actor((self.make)(), self.accepts.clone(), stream))
+    }
+}

@@ -1,0 +1,224 @@
+//! [`RemoteActor`]: an actor type that can be exported and looked up, and the
+//! table of the messages it accepts from the network ([`Accepts`]).
+//!
+//! An actor handles many message types, but only some may cross the network:
+//! those that serialise and have a stable wire name ([`RemoteMessage`]). An
+//! actor lists them once, in [`RemoteActor::accepts`]. The same list serves
+//! both ends: the exporting node decodes each accepted type by its wire name,
+//! and a reference looked up on another node encodes each one by its Rust
+//! type. Types not listed are refused at the boundary with an error that says
+//! so, never sent as something the other side cannot read.
+//!
+//! ```
+//! use std::borrow::Cow;
+//! use actor_core::{Actor, Context, Handler, Message, RemoteMessage, WireName};
+//! use actor_net::{Accepts, RemoteActor};
+//!
+//! struct Counter(u64);
+//! impl Actor for Counter {}
+//! impl WireName for Counter {
+//!     fn wire_name() -> Cow<'static, str> { Cow::Borrowed("app.counter") }
+//! }
+//!
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! struct Add(u64);
+//! impl Message for Add { type Reply = u64; }
+//! impl WireName for Add {
+//!     fn wire_name() -> Cow<'static, str> { Cow::Borrowed("app.add") }
+//! }
+//! impl RemoteMessage for Add {}
+//! impl Handler<Add> for Counter {
+//!     async fn handle(&mut self, Add(n): Add, _: &mut Context<Self>) -> u64 {
+//!         self.0 += n;
+//!         self.0
+//!     }
+//! }
+//!
+//! impl RemoteActor for Counter {
+//!     fn accepts(messages: &mut Accepts<Self>) {
+//!         messages.accept::<Add>();
+//!     }
+//! }
+//! ```
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actor_core::remote::{ReplyTo, Sealed};
+use actor_core::{Actor, Handler, RemoteMessage, StopReason, WireName};
+
+use crate::wire::{self, WireReason};
+
+/// An actor type that other nodes can reach: it has a stable wire name (its
+/// [`WireName`]), checked when a reference is looked up, and lists the
+/// messages it accepts from the network.
+pub trait RemoteActor: Actor + WireName {
+    /// Lists the message types the actor accepts from other nodes, with
+    /// [`Accepts::accept`].
+    fn accepts(messages: &mut Accepts<Self>);
+}
+
+/// The messages an actor type accepts from the network: how to decode each
+/// one on arrival, and how to encode it on the way out.
+pub struct Accepts<A: Actor> {
+    by_name: HashMap<String, Inbound<A>>,
+    by_type: HashMap<TypeId, Outbound<A>>,
+}
+
+impl<A: Actor> Accepts<A> {
+    /// Accepts message type `M` from the network.
+    pub fn accept<M: RemoteMessage>(&mut self) -> &mut Self
+    where
+        A: Handler<M>,
+    {
+        let name = M::wire_name().into_owned();
+        let ty = u32::try_from(self.by_type.len()).unwrap_or(u32::MAX);
+        self.by_name.insert(name.clone(), decode::<A, M>);
+        self.by_type.insert(
+            TypeId::of::<M>(),
+            Outbound {
+                ty,
+                name,
+                encode: encode::<A, M>,
+            },
+        );
+        self
+    }
+}
+
+impl<A: RemoteActor> Accepts<A> {
+    /// The table of actor type `A`.
+    pub(crate) fn of() -> Self {
+        let mut accepts = Accepts {
+            by_name: HashMap::new(),
+            by_type: HashMap::new(),
+        };
+        A::accepts(&mut accepts);
+        accepts
+    }
+}
+
+impl<A: Actor> Accepts<A> {
+    /// How to decode the message type named `name`.
+    pub(crate) fn inbound(&self, name: &str) -> Option<Inbound<A>> {
+        self.by_name.get(name).copied()
+    }
+
+    /// How to encode a message of type `ty`.
+    pub(crate) fn outbound(&self, ty: TypeId) -> Option<&Outbound<A>> {
+        self.by_type.get(&ty)
+    }
+
+    /// How many message types are accepted.
+    pub(crate) fn len(&self) -> usize {
+        self.by_type.len()
+    }
+}
+
+/// Decodes a message of one type into a sealed message for `A`; for an ask,
+/// also returns the answer, encoded once the actor replies.
+pub(crate) type Inbound<A> = fn(&[u8], bool) -> Result<Decoded<A>, postcard::Error>;
+
+/// A decoded message, and for an ask its pending answer.
+pub(crate) struct Decoded<A: Actor> {
+    pub(crate) sealed: Sealed<A>,
+    pub(crate) answer: Option<PendingAnswer>,
+}
+
+/// The answer to a remote ask, encoded: the reply's postcard bytes, or why
+/// there is none.
+pub(crate) type PendingAnswer = Pin<Box<dyn Future<Output = Result<Vec<u8>, WireReason>> + Send>>;
+
+/// How one message type leaves the node.
+pub(crate) struct Outbound<A: Actor> {
+    /// The number the type gets on a stream.
+    pub(crate) ty: u32,
+    /// Its wire name.
+    pub(crate) name: String,
+    /// Appends the message to a buffer; for an ask, returns what to do with
+    /// the answer.
+    pub(crate) encode: fn(Sealed<A>, &mut Vec<u8>) -> Result<Option<PendingReply>, Encoding>,
+}
+
+/// Completes a remote ask with the answer that came back: the reply's
+/// postcard bytes, or why it failed.
+pub(crate) type PendingReply = Box<dyn FnOnce(Result<&[u8], StopReason>) + Send>;
+
+/// A message that could not be encoded; an ask has been failed already.
+#[derive(Debug)]
+pub(crate) struct Encoding(pub(crate) String);
+
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn decode<A: Handler<M>, M: RemoteMessage>(
+    payload: &[u8],
+    ask: bool,
+) -> Result<Decoded<A>, postcard::Error> {
+    let message: M = postcard::from_bytes(payload)?;
+    if !ask {
+        return Ok(Decoded {
+            sealed: Sealed::new(message, None),
+            answer: None,
+        });
+    }
+    let (reply, answer) = ReplyTo::<M>::channel();
+    let answer: PendingAnswer = Box::pin(async move {
+        match answer.await {
+            Some(Ok(reply)) => postcard::to_stdvec(&reply).map_err(|e| {
+                WireReason::Failed(format!(
+                    "the reply to {} does not serialise: {e}",
+                    M::wire_name()
+                ))
+            }),
+            Some(Err(reason)) => Err(WireReason::from(&reason)),
+            None => Err(WireReason::Failed(format!(
+                "the remote actor stopped before it handled {}",
+                M::wire_name()
+            ))),
+        }
+    });
+    Ok(Decoded {
+        sealed: Sealed::new(message, Some(reply)),
+        answer: Some(answer),
+    })
+}
+
+fn encode<A: Handler<M>, M: RemoteMessage>(
+    sealed: Sealed<A>,
+    out: &mut Vec<u8>,
+) -> Result<Option<PendingReply>, Encoding> {
+    let (message, reply) = match sealed.open::<M>() {
+        Ok(opened) => opened,
+        // The table is keyed by type id: this is the right type.
+        Err(sealed) => {
+            let reason = format!("{} reached the encoder of {}", sealed.message_name(), M::wire_name());
+            sealed.reject(StopReason::failed(&reason));
+            return Err(Encoding(reason));
+        }
+    };
+    if let Err(e) = wire::append(&message, out) {
+        let reason = format!("{} does not serialise: {e}", M::wire_name());
+        if let Some(reply) = reply {
+            reply.fail(StopReason::failed(&reason));
+        }
+        return Err(Encoding(reason));
+    }
+    Ok(reply.map(|reply| {
+        Box::new(move |answer: Result<&[u8], StopReason>| match answer {
+            Ok(bytes) => match postcard::from_bytes::<M::Reply>(bytes) {
+                Ok(value) => reply.send(value),
+                Err(e) => reply.fail(StopReason::failed(format_args!(
+                    "the reply to {} does not decode: {e}",
+                    M::wire_name()
+                ))),
+            },
+            Err(reason) => reply.fail(reason),
+        }) as PendingReply
+    }))
+}

@@ -1,0 +1,159 @@
+//! The wire format: what the frames of a stream say, in postcard.
+//!
+//! A node reaches a remote actor through one bidirectional stream per remote
+//! reference. The stream's first frame is an [`Open`] naming the export and the
+//! type the caller expects; the answer is [`Response::Opened`] or
+//! [`Response::Refused`]. Then the caller sends [`Request`]s and the export
+//! answers with [`Response`]s, in order.
+//!
+//! A message's frame is a small header followed directly by the message
+//! itself, both postcard: `Tell { ty }` + the value. `ty` is a number the
+//! sender gave the message type's wire name once, with a `Declare`, so
+//! that a small message costs a few bytes of header rather than its name.
+//! The format version is checked when two nodes connect (`auth`), and again in
+//! every [`Open`].
+
+use actor_core::StopReason;
+use serde::{Deserialize, Serialize};
+
+/// The version of this wire format. Nodes of different versions refuse
+/// each other with a clear error rather than misread each other.
+pub(crate) const VERSION: u16 = 1;
+
+/// The first frame of a stream: which export, expected as which type.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Open {
+    pub(crate) version: u16,
+    pub(crate) name: String,
+    /// The wire name of the actor type the caller expects.
+    pub(crate) actor_type: String,
+}
+
+/// Why an export refused a stream.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Refusal {
+    NotExported,
+    WrongType { exported: String },
+    Version { ours: u16 },
+}
+
+/// A frame from a remote reference to the export it opened.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Request<'a> {
+    /// From now on, `ty` stands for the message type named `name`.
+    Declare { ty: u32, name: &'a str },
+    /// A told message of type `ty` follows.
+    Tell { ty: u32 },
+    /// An asked message of type `ty` follows; its answer carries `id`.
+    Ask { ty: u32, id: u64 },
+}
+
+/// A frame from an export back to the remote reference.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Response<'a> {
+    /// The stream is open: requests are delivered.
+    Opened,
+    /// The stream is refused, and closed.
+    Refused(Refusal),
+    /// The reply to ask `id` follows.
+    Reply { id: u64 },
+    /// Ask `id` failed.
+    Failed { id: u64, reason: WireReason },
+    /// The actor does not accept messages of type `ty` from the network:
+    /// messages of that type are dropped (asks fail).
+    Unknown { ty: u32, name: &'a str },
+    /// The actor ended; the stream closes after this frame.
+    Ended { reason: WireReason },
+}
+
+/// A [`StopReason`] on the wire.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum WireReason {
+    Normal,
+    Shutdown,
+    Killed,
+    Failed(String),
+    ExitStatus(i32),
+}
+
+impl From<&StopReason> for WireReason {
+    fn from(reason: &StopReason) -> Self {
+        match reason {
+            StopReason::Normal => WireReason::Normal,
+            StopReason::Shutdown => WireReason::Shutdown,
+            StopReason::Killed => WireReason::Killed,
+            StopReason::ExitStatus(code) => WireReason::ExitStatus(*code),
+            other => WireReason::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<WireReason> for StopReason {
+    fn from(reason: WireReason) -> Self {
+        match reason {
+            WireReason::Normal => StopReason::Normal,
+            WireReason::Shutdown => StopReason::Shutdown,
+            WireReason::Killed => StopReason::Killed,
+            WireReason::ExitStatus(code) => StopReason::ExitStatus(code),
+            WireReason::Failed(text) => StopReason::failed(text),
+        }
+    }
+}
+
+/// Appends `value` in postcard to `out`.
+pub(crate) fn append<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut Vec<u8>,
+) -> Result<(), postcard::Error> {
+    postcard::serialize_with_flavor(value, Append(out))
+}
+
+/// A postcard output that appends to a vector it borrows.
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tell_header_is_two_bytes_for_the_first_types() {
+        let mut out = Vec::new();
+        append(&Request::Tell { ty: 3 }, &mut out).expect("encodes");
+        assert_eq!(out.len(), 2);
+        let (decoded, rest) = postcard::take_from_bytes::<Request>(&out).expect("decodes");
+        assert!(matches!(decoded, Request::Tell { ty: 3 }));
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn stop_reasons_survive_the_wire() {
+        for reason in [
+            StopReason::Normal,
+            StopReason::Shutdown,
+            StopReason::Killed,
+            StopReason::ExitStatus(3),
+            StopReason::failed("boom"),
+        ] {
+            let back = StopReason::from(WireReason::from(&reason));
+            assert_eq!(back.to_string(), reason.to_string());
+        }
+    }
+}
