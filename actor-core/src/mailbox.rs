@@ -247,12 +247,12 @@ impl<T> Mailbox<T> {
             .is_ok()
     }
 
-    /// Removes a strong sender; the last one wakes the actor so that it can stop.
     /// Whether some strong reference is left.
     pub(crate) fn has_senders(&self) -> bool {
         self.senders.load(Ordering::Acquire) != 0
     }
 
+    /// Removes a strong sender; the last one wakes the actor so that it can stop.
     pub(crate) fn remove_sender(&self) {
         if self.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
             let receiver = self.lock().receiver_to_wake();

@@ -3,6 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::parse::Parse;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Expr, ExprLit, Lit, LitStr, Path};
 
@@ -17,6 +18,8 @@ const KEYS: &[&str] = &[
     "stopping",
     "stopped",
     "restarting",
+    "remote",
+    "accepts",
     "crate",
 ];
 
@@ -36,6 +39,10 @@ struct Options {
     stopping: Option<Path>,
     stopped: Option<Path>,
     restarting: Option<Path>,
+    /// `remote = "app.counter"`: the actor's wire name.
+    remote: Option<LitStr>,
+    /// `accepts(Add, Get)`: the messages it accepts from the network.
+    accepts: Option<Vec<syn::Type>>,
 }
 
 impl Options {
@@ -77,6 +84,24 @@ impl Options {
                         &mut options.stopped
                     };
                     if slot.replace(hook).is_some() {
+                        return Err(twice());
+                    }
+                } else if key.is_ident("remote") {
+                    let name = util::parse_str(&meta, "remote = \"app.counter\"")?;
+                    if name.value().is_empty() || name.value().contains(char::is_whitespace) {
+                        return Err(syn::Error::new_spanned(
+                            &name,
+                            "a wire name is a non-empty string without whitespace, such as \"app.counter\"; it must never change once deployed",
+                        ));
+                    }
+                    if options.remote.replace(name).is_some() {
+                        return Err(twice());
+                    }
+                } else if key.is_ident("accepts") {
+                    let content;
+                    syn::parenthesized!(content in meta.input);
+                    let types = content.parse_terminated(syn::Type::parse, syn::Token![,])?;
+                    if options.accepts.replace(types.into_iter().collect()).is_some() {
                         return Err(twice());
                     }
                 } else if key.is_ident("crate") {
@@ -230,6 +255,7 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             }
         }
     });
+    let remote = remote_impls(&options, &input, &krate)?;
     let checks: Vec<_> = fields
         .into_iter()
         .map(|ty| (Checked::ActorField, ty))
@@ -246,5 +272,43 @@ pub(crate) fn derive(input: DeriveInput) -> syn::Result<TokenStream> {
             #restarting
         }
         #send_checks
+        #remote
+    })
+}
+
+/// With `remote = "..."`: the actor's `WireName`, and its `RemoteActor` impl
+/// listing `accepts(...)`.
+fn remote_impls(options: &Options, input: &DeriveInput, krate: &Path) -> syn::Result<TokenStream> {
+    let Some(name) = &options.remote else {
+        if let Some(first) = options.accepts.as_ref().and_then(|a| a.first()) {
+            return Err(syn::Error::new_spanned(
+                first,
+                "`accepts(...)` lists the messages a remote actor takes from the network: give the actor a wire name too, with `remote = \"app.name\"`",
+            ));
+        }
+        return Ok(TokenStream::new());
+    };
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "a generic remote actor needs a wire name that includes its type parameters: implement `WireName` and `actor::net::RemoteActor` by hand",
+        ));
+    }
+    let ident = &input.ident;
+    let accepts = options.accepts.iter().flatten();
+    Ok(quote! {
+        #[automatically_derived]
+        impl #krate::WireName for #ident {
+            fn wire_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(#name)
+            }
+        }
+        #[automatically_derived]
+        impl #krate::net::RemoteActor for #ident {
+            fn accepts(messages: &mut #krate::net::Accepts<Self>) {
+                #(messages.accept::<#accepts>();)*
+                let _ = messages;
+            }
+        }
     })
 }

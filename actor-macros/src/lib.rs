@@ -57,6 +57,8 @@
 //! | `stopping = on_stopping` | the `stopping` hook: `async fn on_stopping(&mut self, ctx: &mut Context<Self>)` | does nothing |
 //! | `stopped = on_stopped` | the `stopped` hook: `async fn on_stopped(&mut self, reason: &StopReason)` | does nothing |
 //! | `restarting = on_restart` | the `restarting` hook, run on a supervised actor's new instance: `async fn on_restart(&mut self, ctx: &mut Context<Self>, previous: &StopReason)` | does nothing |
+//! | `remote = "app.counter"` | the actor can be exported and looked up by other nodes: its `WireName` (stable, never to change once deployed) and an `actor::net::RemoteActor` impl | not remote |
+//! | `accepts(Add, Get)` | with `remote`: the messages it accepts from the network, each a remote message it handles | none |
 //! | `crate = ::path` | where the `actor` crate is (see [Paths](#paths)) | `::actor` |
 //!
 //! A hook is named by a method of the actor (`on_start` means
@@ -285,6 +287,35 @@
 //! ```
 //!
 //! On a method: `#[message(remote = "bank.deposit", derive(Serialize, Deserialize))]`.
+//!
+//! An actor that other nodes reach names itself and lists what it accepts
+//! from the network in `#[actor(...)]`; `actor::net::Node::export` and
+//! `lookup` then take it:
+//!
+//! ```
+//! use actor::prelude::*;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Message, Serialize, Deserialize)]
+//! #[message(reply = u64, remote = "bank.deposit")]
+//! pub struct Deposit { pub amount: u64 }
+//!
+//! #[derive(Actor, Default)]
+//! #[actor(remote = "bank.account", accepts(Deposit))]
+//! struct Account { balance: u64 }
+//!
+//! impl Handler<Deposit> for Account {
+//!     async fn handle(&mut self, d: Deposit, _: &mut Context<Self>) -> u64 {
+//!         self.balance += d.amount;
+//!         self.balance
+//!     }
+//! }
+//!
+//! fn exportable<A: actor::net::RemoteActor>() -> String {
+//!     A::wire_name().into_owned()
+//! }
+//! assert_eq!(exportable::<Account>(), "bank.account");
+//! ```
 //!
 //! # Paths
 //!

@@ -17,13 +17,16 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use quinn::{ConnectionError, ReadError, ReadExactError, RecvStream, SendStream, VarInt, WriteError};
+use quinn::{
+    ConnectionError, ReadError, ReadExactError, RecvStream, SendStream, VarInt, WriteError,
+};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::NetError;
+use crate::wire::VERSION;
 
 /// The secret every node of a cluster is started with (Python's `authkey`,
 /// done right): never sent, only proven.
@@ -51,9 +54,6 @@ pub(crate) struct PeerHello {
     pub(crate) listen: Option<SocketAddr>,
 }
 
-/// Wire format version, checked here.
-pub(crate) const VERSION: u16 = 1;
-
 /// Application close code: the cluster keys differ.
 pub(crate) const CLOSE_KEY_MISMATCH: u32 = 0x4b;
 /// Application close code: the peer broke the protocol.
@@ -79,6 +79,7 @@ const DIALER_LABEL: &[u8] = b"actor-net dialer";
 type Nonce = [u8; 32];
 type Tag = [u8; 32];
 
+/// Step 1, dialer to listener: who the dialer is, and its challenge.
 #[derive(Serialize, Deserialize)]
 struct Hello {
     version: u16,
@@ -86,6 +87,7 @@ struct Hello {
     nonce: Nonce,
 }
 
+/// Step 2: the listener's proof for the dialer's nonce, and its challenge.
 #[derive(Serialize, Deserialize)]
 struct Challenge {
     version: u16,
@@ -94,11 +96,13 @@ struct Challenge {
     proof: Tag,
 }
 
+/// Step 3: the dialer's proof for the listener's nonce.
 #[derive(Serialize, Deserialize)]
 struct Proof {
     proof: Tag,
 }
 
+/// Step 4: the dialer is admitted.
 #[derive(Serialize, Deserialize)]
 struct Welcome;
 
@@ -111,7 +115,6 @@ enum Failure {
     Version(u16),
     KeyMismatch,
     Lost(ConnectionError),
-    TimedOut(Duration),
 }
 
 /// Runs the dialer's side of the handshake on a fresh connection.
@@ -121,9 +124,7 @@ pub(crate) async fn authenticate_dialer(
     listen: Option<SocketAddr>,
     timeout: Duration,
 ) -> Result<PeerHello, NetError> {
-    let run = tokio::time::timeout(timeout, dial(conn, key, listen));
-    let outcome = run.await.unwrap_or(Err(Failure::TimedOut(timeout)));
-    outcome.map_err(|failure| fail(conn, failure))
+    bounded(conn, timeout, dial(conn, key, listen)).await
 }
 
 /// Runs the listener's side of the handshake on a freshly accepted
@@ -134,9 +135,21 @@ pub(crate) async fn authenticate_listener(
     listen: Option<SocketAddr>,
     timeout: Duration,
 ) -> Result<PeerHello, NetError> {
-    let run = tokio::time::timeout(timeout, answer(conn, key, listen));
-    let outcome = run.await.unwrap_or(Err(Failure::TimedOut(timeout)));
-    outcome.map_err(|failure| fail(conn, failure))
+    bounded(conn, timeout, answer(conn, key, listen)).await
+}
+
+/// Runs one side of the handshake within `timeout`, so that a peer that
+/// stalls cannot hold the connection (and this task) forever.
+async fn bounded(
+    conn: &quinn::Connection,
+    timeout: Duration,
+    side: impl std::future::Future<Output = Result<PeerHello, Failure>>,
+) -> Result<PeerHello, NetError> {
+    let late = || protocol(format!("the handshake did not complete within {timeout:?}"));
+    let outcome = tokio::time::timeout(timeout, side).await;
+    outcome
+        .unwrap_or_else(|_| Err(late()))
+        .map_err(|failure| fail(conn, failure))
 }
 
 async fn dial(
@@ -152,18 +165,18 @@ async fn dial(
         listen,
         nonce,
     };
-    write(&mut send, &hello).await?;
-    let frame = read_frame(&mut recv).await?;
-    check_version(&frame)?;
-    let challenge: Challenge = decode(&frame)?;
-    verify(key, LISTENER_LABEL, &exporter, &nonce, &challenge.proof)?;
-    let proof = sign(key, DIALER_LABEL, &exporter, &challenge.nonce);
-    write(&mut send, &Proof { proof }).await?;
-    finish(&mut send)?;
-    let Welcome = decode(&read_frame(&mut recv).await?)?;
-    Ok(PeerHello {
-        listen: challenge.listen,
-    })
+    write(&mut send, &hello, false).await?;
+    let challenge: Challenge = read(&mut recv, true).await?;
+    verify(
+        key,
+        &message(LISTENER_LABEL, &exporter, &nonce),
+        &challenge.proof,
+    )?;
+    let proof = sign(key, &message(DIALER_LABEL, &exporter, &challenge.nonce));
+    write(&mut send, &Proof { proof }, true).await?;
+    let Welcome = read(&mut recv, false).await?;
+    let peer = challenge.listen;
+    Ok(PeerHello { listen: peer })
 }
 
 async fn answer(
@@ -173,56 +186,52 @@ async fn answer(
 ) -> Result<PeerHello, Failure> {
     let exporter = exporter(conn)?;
     let (mut send, mut recv) = conn.accept_bi().await.map_err(Failure::Lost)?;
-    let frame = read_frame(&mut recv).await?;
-    check_version(&frame)?;
-    let hello: Hello = decode(&frame)?;
+    let hello: Hello = read(&mut recv, true).await?;
     let nonce = nonce()?;
     let challenge = Challenge {
         version: VERSION,
         listen,
         nonce,
-        proof: sign(key, LISTENER_LABEL, &exporter, &hello.nonce),
+        proof: sign(key, &message(LISTENER_LABEL, &exporter, &hello.nonce)),
     };
-    write(&mut send, &challenge).await?;
-    let Proof { proof } = decode(&read_frame(&mut recv).await?)?;
-    verify(key, DIALER_LABEL, &exporter, &nonce, &proof)?;
-    write(&mut send, &Welcome).await?;
-    finish(&mut send)?;
-    Ok(PeerHello {
-        listen: hello.listen,
-    })
+    write(&mut send, &challenge, false).await?;
+    let Proof { proof } = read(&mut recv, false).await?;
+    verify(key, &message(DIALER_LABEL, &exporter, &nonce), &proof)?;
+    write(&mut send, &Welcome, true).await?;
+    let peer = hello.listen;
+    Ok(PeerHello { listen: peer })
 }
 
 /// Closes the connection as `failure` requires and says what happened.
 fn fail(conn: &quinn::Connection, failure: Failure) -> NetError {
     let addr = conn.remote_address();
     let close = |code: u32, reason: &[u8]| conn.close(VarInt::from_u32(code), reason);
+    let version = |theirs| NetError::Version {
+        addr,
+        ours: VERSION,
+        theirs,
+    };
     let mismatch = || {
         tracing::warn!(peer = %addr, "node {addr} holds a different cluster key; connection refused");
         NetError::ClusterKeyMismatch { addr }
     };
+    let broken = |reason| NetError::Protocol { addr, reason };
     match failure {
         Failure::KeyMismatch => {
             close(CLOSE_KEY_MISMATCH, b"cluster key mismatch");
             mismatch()
         }
         Failure::Version(theirs) => {
-            close(CLOSE_VERSION, format!("{VERSION_REASON}{VERSION}").as_bytes());
-            NetError::Version {
-                addr,
-                ours: VERSION,
-                theirs,
-            }
+            let reason = format!("{VERSION_REASON}{VERSION}");
+            close(CLOSE_VERSION, reason.as_bytes());
+            version(theirs)
         }
         Failure::Protocol(reason) => {
             close(CLOSE_PROTOCOL, b"protocol error");
-            NetError::Protocol { addr, reason }
+            broken(reason)
         }
-        Failure::TimedOut(timeout) => {
-            close(CLOSE_PROTOCOL, b"handshake timed out");
-            let reason = format!("the cluster key handshake did not complete within {timeout:?}");
-            NetError::Protocol { addr, reason }
-        }
+        // The peer closed first: its close code says why, so that a wrong key
+        // or version is reported as such at this end too.
         Failure::Lost(ConnectionError::ApplicationClosed(closed)) => {
             let theirs = std::str::from_utf8(&closed.reason)
                 .ok()
@@ -230,15 +239,10 @@ fn fail(conn: &quinn::Connection, failure: Failure) -> NetError {
                 .and_then(|v| v.parse().ok());
             match (closed.error_code.into_inner(), theirs) {
                 (code, _) if code == u64::from(CLOSE_KEY_MISMATCH) => mismatch(),
-                (code, Some(theirs)) if code == u64::from(CLOSE_VERSION) => NetError::Version {
-                    addr,
-                    ours: VERSION,
-                    theirs,
-                },
-                (code, _) if code == u64::from(CLOSE_PROTOCOL) => NetError::Protocol {
-                    addr,
-                    reason: "the node refused this node's handshake as a protocol error".into(),
-                },
+                (code, Some(theirs)) if code == u64::from(CLOSE_VERSION) => version(theirs),
+                (code, _) if code == u64::from(CLOSE_PROTOCOL) => {
+                    broken("the node refused this node's handshake as a protocol error".into())
+                }
                 _ => NetError::ConnectionLost {
                     addr,
                     reason: format!("closed during the cluster key handshake: {closed}"),
@@ -256,7 +260,7 @@ fn fail(conn: &quinn::Connection, failure: Failure) -> NetError {
 fn exporter(conn: &quinn::Connection) -> Result<[u8; 32], Failure> {
     let mut out = [0; 32];
     conn.export_keying_material(&mut out, EXPORTER_LABEL, b"")
-        .map_err(|_| Failure::Protocol("the TLS session exports no keying material".into()))?;
+        .map_err(|_| protocol("the TLS session exports no keying material"))?;
     Ok(out)
 }
 
@@ -264,7 +268,7 @@ fn nonce() -> Result<Nonce, Failure> {
     let mut nonce = [0; 32];
     SystemRandom::new()
         .fill(&mut nonce)
-        .map_err(|_| Failure::Protocol("the system random generator failed".into()))?;
+        .map_err(|_| protocol("the system random generator failed"))?;
     Ok(nonce)
 }
 
@@ -274,80 +278,74 @@ fn message(label: &[u8], exporter: &[u8; 32], nonce: &Nonce) -> Vec<u8> {
     [label, exporter, nonce].concat()
 }
 
-fn sign(key: &ClusterKey, label: &[u8], exporter: &[u8; 32], nonce: &Nonce) -> Tag {
+fn sign(key: &ClusterKey, message: &[u8]) -> Tag {
     let mut tag = [0; 32];
-    tag.copy_from_slice(hmac::sign(&key.0, &message(label, exporter, nonce)).as_ref());
+    tag.copy_from_slice(hmac::sign(&key.0, message).as_ref());
     tag
 }
 
-fn verify(
-    key: &ClusterKey,
-    label: &[u8],
-    exporter: &[u8; 32],
-    nonce: &Nonce,
-    tag: &Tag,
-) -> Result<(), Failure> {
+fn verify(key: &ClusterKey, message: &[u8], tag: &Tag) -> Result<(), Failure> {
     // Constant time, so the comparison leaks nothing about the right tag.
-    hmac::verify(&key.0, &message(label, exporter, nonce), tag).map_err(|_| Failure::KeyMismatch)
+    hmac::verify(&key.0, message, tag).map_err(|_| Failure::KeyMismatch)
 }
 
-async fn write<T: Serialize>(send: &mut SendStream, msg: &T) -> Result<(), Failure> {
+/// Writes one message; the `last` one also finishes the stream.
+async fn write<T: Serialize>(send: &mut SendStream, msg: &T, last: bool) -> Result<(), Failure> {
     let body = postcard::to_stdvec(msg)
-        .map_err(|e| Failure::Protocol(format!("could not encode a handshake message: {e}")))?;
+        .map_err(|e| protocol(format!("could not encode a handshake message: {e}")))?;
     let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
     let frame = [&len.to_le_bytes()[..], &body].concat();
+    let failed = |e| protocol(format!("the handshake stream failed: {e}"));
     send.write_all(&frame).await.map_err(|e| match e {
         WriteError::ConnectionLost(e) => Failure::Lost(e),
-        e => Failure::Protocol(format!("the handshake stream failed: {e}")),
-    })
+        e => failed(e.to_string()),
+    })?;
+    if last {
+        send.finish().map_err(|e| failed(e.to_string()))?;
+    }
+    Ok(())
 }
 
-fn finish(send: &mut SendStream) -> Result<(), Failure> {
-    send.finish()
-        .map_err(|e| Failure::Protocol(format!("the handshake stream failed: {e}")))
-}
-
-async fn read_frame(recv: &mut RecvStream) -> Result<Vec<u8>, Failure> {
+/// Reads one message; `versioned` ones start with the version, which is
+/// checked alone first, so that a peer of another version is reported as
+/// such even when the rest of its message has another shape.
+async fn read<T: DeserializeOwned>(recv: &mut RecvStream, versioned: bool) -> Result<T, Failure> {
     let mut len = [0; 4];
     recv.read_exact(&mut len).await.map_err(read_failure)?;
     let len = u32::from_le_bytes(len);
     if len > MAX_MESSAGE {
-        let reason = format!("a handshake message of {len} bytes (the limit is {MAX_MESSAGE})");
-        return Err(Failure::Protocol(reason));
+        return Err(protocol(format!(
+            "a {len}-byte handshake message (limit {MAX_MESSAGE})"
+        )));
     }
     let mut body = vec![0; len as usize];
     recv.read_exact(&mut body).await.map_err(read_failure)?;
-    Ok(body)
+    let undecodable = |e| protocol(format!("a handshake message does not decode: {e}"));
+    if versioned {
+        let (theirs, _) = postcard::take_from_bytes::<u16>(&body).map_err(undecodable)?;
+        if theirs != VERSION {
+            return Err(Failure::Version(theirs));
+        }
+    }
+    match postcard::take_from_bytes(&body) {
+        Ok((msg, [])) => Ok(msg),
+        Ok(_) => Err(protocol("trailing bytes after a handshake message")),
+        Err(e) => Err(undecodable(e)),
+    }
 }
 
 fn read_failure(e: ReadExactError) -> Failure {
     match e {
         ReadExactError::ReadError(ReadError::ConnectionLost(e)) => Failure::Lost(e),
         ReadExactError::FinishedEarly(_) => {
-            Failure::Protocol("the handshake stream ended in the middle of a message".into())
+            protocol("the handshake stream ended in the middle of a message")
         }
-        ReadExactError::ReadError(e) => Failure::Protocol(format!("the handshake stream failed: {e}")),
+        ReadExactError::ReadError(e) => protocol(format!("the handshake stream failed: {e}")),
     }
 }
 
-/// Looks at the version alone first, so that a peer of another version is
-/// reported as such even when the rest of its message has another shape.
-fn check_version(frame: &[u8]) -> Result<(), Failure> {
-    let (theirs, _) = postcard::take_from_bytes::<u16>(frame)
-        .map_err(|e| Failure::Protocol(format!("a handshake message does not decode: {e}")))?;
-    if theirs == VERSION {
-        Ok(())
-    } else {
-        Err(Failure::Version(theirs))
-    }
-}
-
-fn decode<T: DeserializeOwned>(frame: &[u8]) -> Result<T, Failure> {
-    match postcard::take_from_bytes(frame) {
-        Ok((msg, [])) => Ok(msg),
-        Ok(_) => Err(Failure::Protocol("trailing bytes after a handshake message".into())),
-        Err(e) => Err(Failure::Protocol(format!("a handshake message does not decode: {e}"))),
-    }
+fn protocol(reason: impl Into<String>) -> Failure {
+    Failure::Protocol(reason.into())
 }
 
 #[cfg(test)]
@@ -362,22 +360,33 @@ mod tests {
     async fn pair() -> (Endpoint, Endpoint, Connection, Connection) {
         let (server, client) = endpoints(&Tls::SelfSigned, &Tls::SelfSigned);
         let (c, s) = connect(&server, &client, server_name(&Tls::SelfSigned)).await;
-        (server, client, c.expect("dialer side"), s.expect("listener side"))
+        (server, client, c.expect("dialer"), s.expect("listener"))
     }
 
     fn addr(port: u16) -> Option<SocketAddr> {
         Some(SocketAddr::from(([127, 0, 0, 1], port)))
     }
 
-    #[test]
-    fn debug_hides_the_secret() {
-        assert_eq!(format!("{:?}", ClusterKey::new("hunter2")), "ClusterKey(..)");
+    /// The name of the error variant, for terse assertions.
+    fn error(outcome: &Result<PeerHello, NetError>) -> &'static str {
+        match outcome {
+            Ok(_) => "no error",
+            Err(NetError::ClusterKeyMismatch { .. }) => "ClusterKeyMismatch",
+            Err(NetError::Protocol { .. }) => "Protocol",
+            Err(NetError::Version { .. }) => "Version",
+            Err(_) => "another error",
+        }
     }
 
     #[tokio::test]
     async fn same_key_admits_both_sides() {
         let (_server, _client, c, s) = pair().await;
         let key = ClusterKey::new("the secret");
+        assert_eq!(
+            format!("{key:?}"),
+            "ClusterKey(..)",
+            "Debug hides the secret"
+        );
         let (dialer, listener) = tokio::join!(
             authenticate_dialer(&c, &key, addr(1111), TIMEOUT),
             authenticate_listener(&s, &key, addr(2222), TIMEOUT),
@@ -390,15 +399,17 @@ mod tests {
     #[tokio::test]
     async fn different_keys_fail_on_both_sides() {
         let (_server, _client, c, s) = pair().await;
+        let (one, two) = (ClusterKey::new("one"), ClusterKey::new("two"));
         let (dialer, listener) = tokio::join!(
-            authenticate_dialer(&c, &ClusterKey::new("one"), None, TIMEOUT),
-            authenticate_listener(&s, &ClusterKey::new("two"), addr(2222), TIMEOUT),
+            authenticate_dialer(&c, &one, None, TIMEOUT),
+            authenticate_listener(&s, &two, addr(2222), TIMEOUT),
         );
-        assert!(matches!(dialer, Err(NetError::ClusterKeyMismatch { .. })), "{dialer:?}");
-        assert!(matches!(listener, Err(NetError::ClusterKeyMismatch { .. })), "{listener:?}");
+        assert_eq!(error(&dialer), "ClusterKeyMismatch", "{dialer:?}");
+        assert_eq!(error(&listener), "ClusterKeyMismatch", "{listener:?}");
     }
 
-    /// Sends `bytes` on a fresh stream and returns the listener's verdict.
+    /// Sends `bytes` on a fresh stream; the listener's verdict, and the close
+    /// code the sender saw.
     async fn listener_after(bytes: &[u8]) -> (Result<PeerHello, NetError>, Connection) {
         let (_server, _client, c, s) = pair().await;
         let key = ClusterKey::new("k");
@@ -412,34 +423,47 @@ mod tests {
         (verdict, c)
     }
 
+    fn close_code(c: &Connection) -> Option<u64> {
+        match c.close_reason() {
+            Some(ConnectionError::ApplicationClosed(a)) => Some(a.error_code.into_inner()),
+            _ => None,
+        }
+    }
+
     #[tokio::test]
     async fn garbage_is_a_protocol_error() {
-        let mut wrong_shape = vec![3, 0, 0, 0];
-        wrong_shape.extend([VERSION as u8, 0xff, 0xff]);
-        for bytes in [&b"GET / HTTP/1.1\r\n\r\n"[..], &[5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff], &wrong_shape] {
+        let huge = b"GET / HTTP/1.1\r\n\r\n";
+        let undecodable = [5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff];
+        let wrong_shape = [3, 0, 0, 0, VERSION as u8, 0xff, 0xff];
+        for bytes in [&huge[..], &undecodable, &wrong_shape] {
             let (verdict, c) = listener_after(bytes).await;
-            assert!(matches!(verdict, Err(NetError::Protocol { .. })), "{verdict:?}");
-            let expected = VarInt::from_u32(CLOSE_PROTOCOL);
-            assert!(
-                matches!(c.close_reason(), Some(ConnectionError::ApplicationClosed(a)) if a.error_code == expected)
-            );
+            assert_eq!(error(&verdict), "Protocol", "{verdict:?}");
+            assert_eq!(close_code(&c), Some(CLOSE_PROTOCOL.into()));
         }
     }
 
     #[tokio::test]
     async fn another_version_is_reported_as_such() {
-        let hello = Hello {
-            version: 99,
-            listen: None,
-            nonce: [0; 32],
-        };
-        let body = postcard::to_stdvec(&hello).expect("encode");
-        let frame = [&(body.len() as u32).to_le_bytes()[..], &body].concat();
+        // A future version whose Hello has another shape after the version.
+        let frame = [4, 0, 0, 0, 99, 0xff, 0xff, 0xff];
         let (verdict, c) = listener_after(&frame).await;
-        assert!(matches!(verdict, Err(NetError::Version { ours: VERSION, theirs: 99, .. })), "{verdict:?}");
-        // The peer learns our version from the close reason.
-        let failure = Failure::Lost(c.close_reason().expect("closed"));
-        assert!(matches!(fail(&c, failure), NetError::Version { theirs: VERSION, .. }));
+        let Err(NetError::Version { theirs, .. }) = verdict else {
+            panic!("{verdict:?}")
+        };
+        assert_eq!(theirs, 99);
+        assert_eq!(close_code(&c), Some(CLOSE_VERSION.into()));
+        // The peer learns this node's version from the close reason.
+        let seen = fail(&c, Failure::Lost(c.close_reason().expect("closed")));
+        assert!(
+            matches!(
+                seen,
+                NetError::Version {
+                    theirs: VERSION,
+                    ..
+                }
+            ),
+            "{seen:?}"
+        );
     }
 
     #[tokio::test]
@@ -448,7 +472,7 @@ mod tests {
         let started = std::time::Instant::now();
         let timeout = Duration::from_millis(300);
         let verdict = authenticate_listener(&s, &ClusterKey::new("k"), None, timeout).await;
-        assert!(matches!(verdict, Err(NetError::Protocol { .. })), "{verdict:?}");
+        assert_eq!(error(&verdict), "Protocol", "{verdict:?}");
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 
@@ -460,15 +484,9 @@ mod tests {
         assert_eq!(e1, exporter(&s1).expect("both ends agree"));
         assert_eq!(e2, exporter(&s2).expect("both ends agree"));
         assert_ne!(e1, e2);
-        let key = ClusterKey::new("same key");
-        let nonce = [7; 32];
-        assert_ne!(
-            sign(&key, LISTENER_LABEL, &e1, &nonce),
-            sign(&key, LISTENER_LABEL, &e2, &nonce)
-        );
-        assert_ne!(
-            sign(&key, LISTENER_LABEL, &e1, &nonce),
-            sign(&key, DIALER_LABEL, &e1, &nonce)
-        );
+        let (key, nonce) = (ClusterKey::new("same key"), [7; 32]);
+        let proof = sign(&key, &message(LISTENER_LABEL, &e1, &nonce));
+        assert_ne!(proof, sign(&key, &message(LISTENER_LABEL, &e2, &nonce)));
+        assert_ne!(proof, sign(&key, &message(DIALER_LABEL, &e1, &nonce)));
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use actor_core::ActorRef;
 
 use crate::remote_actor::{Accepts, RemoteActor};
-use crate::serve::{serve_actor, Stream};
+use crate::serve::{serve_actor, Owner, Stream};
 
 /// An export, whatever its actor type.
 pub(crate) trait Exported: Send + Sync + 'static {
@@ -50,7 +50,12 @@ impl<A: RemoteActor> Exported for ActorExport<A> {
     }
 
     fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(serve_actor(self.actor.clone(), self.accepts.clone(), stream))
+        Box::pin(serve_actor(
+            self.actor.clone(),
+            Owner::Shared,
+            self.accepts.clone(),
+            stream,
+        ))
     }
 }
 
@@ -78,6 +83,11 @@ impl<A: RemoteActor> Exported for SessionExport<A> {
     }
 
     fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(serve_actor((self.make)(), self.accepts.clone(), stream))
+        Box::pin(serve_actor(
+            (self.make)(),
+            Owner::Stream,
+            self.accepts.clone(),
+            stream,
+        ))
     }
 }

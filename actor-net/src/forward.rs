@@ -94,7 +94,8 @@ pub(crate) async fn forward<A: RemoteActor>(
                 tracing::debug!(node = %target.addr, name = %target.name, %error, ?wait, "reconnecting");
                 tokio::time::sleep(wait).await;
                 if proxy.is_closed() {
-                    return;
+                    let reason = proxy.end_requested();
+                    return proxy.finish(reason);
                 }
                 continue;
             }
@@ -104,7 +105,10 @@ pub(crate) async fn forward<A: RemoteActor>(
             let _ = first.send(Ok(()));
         }
         match session(&mut proxy, &accepts, stream, max_frame, &target).await {
-            SessionEnd::Closed => return,
+            SessionEnd::Closed => {
+                let reason = proxy.end_requested();
+                return proxy.finish(reason);
+            }
             SessionEnd::Ended(reason) => return proxy.finish(reason),
             SessionEnd::Lost(reason) => {
                 tracing::warn!(node = %target.addr, name = %target.name, %reason, "lost the connection to a remote actor; reconnecting");
@@ -144,7 +148,9 @@ async fn open(node: &Arc<NodeInner>, target: &Target) -> Result<OpenStream, NetE
             addr,
             reason: format!("the lookup does not fit a frame: {e}"),
         })?;
-    send.write_all(buffer.as_slice()).await.map_err(|e| lost(&e))?;
+    send.write_all(buffer.as_slice())
+        .await
+        .map_err(|e| lost(&e))?;
     let mut frames = FrameReader::new(max_frame);
     let answer = tokio::time::timeout(node.config.handshake_timeout, frames.next(&mut recv))
         .await
@@ -177,8 +183,12 @@ async fn open(node: &Arc<NodeInner>, target: &Target) -> Result<OpenStream, NetE
             ours: VERSION,
             theirs: ours,
         }),
-        Ok(other) => Err(protocol(format!("expected an answer to a lookup, got {other:?}"))),
-        Err(e) => Err(protocol(format!("the answer to a lookup does not decode: {e}"))),
+        Ok(other) => Err(protocol(format!(
+            "expected an answer to a lookup, got {other:?}"
+        ))),
+        Err(e) => Err(protocol(format!(
+            "the answer to a lookup does not decode: {e}"
+        ))),
     }
 }
 
@@ -269,7 +279,7 @@ async fn session<A: RemoteActor>(
         end = reader => end,
     };
     let reason = match &end {
-        SessionEnd::Closed => StopReason::Normal,
+        SessionEnd::Closed => proxy.end_requested(),
         SessionEnd::Ended(reason) => reason.clone(),
         SessionEnd::Lost(reason) => lost(target, reason),
     };
@@ -299,7 +309,9 @@ fn complete(in_flight: &InFlight, id: u64, answer: Result<&[u8], StopReason>) {
         }
     };
     for reply in skipped {
-        reply(Err(StopReason::failed("the remote node answered a later ask first")));
+        reply(Err(StopReason::failed(
+            "the remote node answered a later ask first",
+        )));
     }
     if let Some(reply) = found {
         reply(answer);
@@ -342,7 +354,9 @@ impl<A: RemoteActor> Encoder<'_, A> {
                 .push(self.max_frame, |out| wire::append(&declare, out))
                 .is_err()
             {
-                return sealed.reject(StopReason::failed("the message type's name does not fit a frame"));
+                return sealed.reject(StopReason::failed(
+                    "the message type's name does not fit a frame",
+                ));
             }
             *seen = true;
         }

@@ -224,7 +224,10 @@ mod tests {
             out.extend_from_slice(b"too long");
             Ok(())
         });
-        assert!(matches!(refused, Err(PushError::TooLarge { len: 8, max: 4 })));
+        assert!(matches!(
+            refused,
+            Err(PushError::TooLarge { len: 8, max: 4 })
+        ));
         assert_eq!(buffer.as_slice(), &[2, 0, 0, 0, b'o', b'k']);
     }
 
@@ -243,6 +246,9 @@ mod tests {
         let mut reader = reader_over(&[5, 0, 0, 0, b'a', b'b'], 16);
         assert!(reader.take().expect("well formed so far").is_none());
         reader.buffer.extend_from_slice(b"cde");
-        assert_eq!(&reader.take().expect("complete").expect("a frame")[..], b"abcde");
+        assert_eq!(
+            &reader.take().expect("complete").expect("a frame")[..],
+            b"abcde"
+        );
     }
 }

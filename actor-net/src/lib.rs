@@ -93,8 +93,8 @@ mod frame;
 mod node;
 mod remote_actor;
 mod serve;
-pub mod toolbox;
 mod tls;
+pub mod toolbox;
 mod wire;
 
 pub use auth::ClusterKey;
@@ -104,3 +104,6 @@ pub use frame::DEFAULT_MAX_FRAME_SIZE;
 pub use node::Node;
 pub use remote_actor::{Accepts, RemoteActor};
 pub use tls::{CaTls, Tls};
+pub use toolbox::{
+    RemoteEvent, RemoteLock, RemoteLockGuard, RemoteQueue, RemoteWorkItem, RemoteWorkQueue,
+};

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Weak};
 
 use actor_core::remote::proxy;
-use actor_core::ActorRef;
+use actor_core::{ActorRef, MailboxCapacity};
 use tokio::sync::oneshot;
 
 use crate::auth::{self, ClusterKey};
@@ -25,6 +25,11 @@ use crate::forward;
 use crate::remote_actor::{Accepts, RemoteActor};
 use crate::serve;
 use crate::tls;
+
+/// The least capacity of a remote reference's own mailbox: the messages its
+/// task can take at once and send in one write. Larger than a typical
+/// actor's mailbox because it is what lets frames coalesce.
+const PROXY_CAPACITY: usize = 1024;
 
 /// A node: exports actors under names, and reaches other nodes' exports.
 ///
@@ -65,8 +70,8 @@ impl Node {
 
     pub(crate) async fn start_with(addr: SocketAddr, config: NodeConfig) -> Result<Node, NetError> {
         let (server, client) = tls::configs(&config.tls, config.transport())?;
-        let mut endpoint =
-            quinn::Endpoint::server(server, addr).map_err(|source| NetError::Bind { addr, source })?;
+        let mut endpoint = quinn::Endpoint::server(server, addr)
+            .map_err(|source| NetError::Bind { addr, source })?;
         endpoint.set_default_client_config(client);
         let local_addr = endpoint
             .local_addr()
@@ -103,7 +108,11 @@ impl Node {
         self.export_dyn(name.into(), Arc::new(ActorExport::new(actor)))
     }
 
-    pub(crate) fn export_dyn(&self, name: String, export: Arc<dyn Exported>) -> Result<(), NetError> {
+    pub(crate) fn export_dyn(
+        &self,
+        name: String,
+        export: Arc<dyn Exported>,
+    ) -> Result<(), NetError> {
         let mut exports = lock(&self.inner.exports);
         if exports.contains_key(&name) {
             return Err(NetError::NameTaken { name });
@@ -139,7 +148,10 @@ impl Node {
         addr: SocketAddr,
         name: &str,
     ) -> Result<ActorRef<A>, NetError> {
-        let (reference, proxy) = proxy::<A>(A::mailbox_capacity());
+        let (reference, proxy) = proxy::<A>(match A::mailbox_capacity() {
+            MailboxCapacity::Bounded(n) => MailboxCapacity::Bounded(n.max(PROXY_CAPACITY)),
+            other => other,
+        });
         let (opened, first) = oneshot::channel();
         let target = forward::Target {
             node: Arc::downgrade(&self.inner),
@@ -245,7 +257,10 @@ impl NodeInner {
         )
         .await?;
         tracing::debug!(peer = %addr, "connected");
-        tokio::spawn(serve::serve_connection(Arc::downgrade(self), connection.clone()));
+        tokio::spawn(serve::serve_connection(
+            Arc::downgrade(self),
+            connection.clone(),
+        ));
         Ok(connection)
     }
 
@@ -302,5 +317,7 @@ async fn accept_loop(endpoint: quinn::Endpoint, node: Weak<NodeInner>) {
 /// Locks a mutex whose data stays consistent even if a holder panicked:
 /// every critical section here is a single map operation.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

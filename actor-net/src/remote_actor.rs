@@ -139,8 +139,12 @@ pub(crate) struct Outbound<A: Actor> {
     pub(crate) name: String,
     /// Appends the message to a buffer; for an ask, returns what to do with
     /// the answer.
-    pub(crate) encode: fn(Sealed<A>, &mut Vec<u8>) -> Result<Option<PendingReply>, Encoding>,
+    pub(crate) encode: Encode<A>,
 }
+
+/// Appends a message to a buffer; for an ask, returns what to do with the
+/// answer.
+pub(crate) type Encode<A> = fn(Sealed<A>, &mut Vec<u8>) -> Result<Option<PendingReply>, Encoding>;
 
 /// Completes a remote ask with the answer that came back: the reply's
 /// postcard bytes, or why it failed.
@@ -197,7 +201,11 @@ fn encode<A: Handler<M>, M: RemoteMessage>(
         Ok(opened) => opened,
         // The table is keyed by type id: this is the right type.
         Err(sealed) => {
-            let reason = format!("{} reached the encoder of {}", sealed.message_name(), M::wire_name());
+            let reason = format!(
+                "{} reached the encoder of {}",
+                sealed.message_name(),
+                M::wire_name()
+            );
             sealed.reject(StopReason::failed(&reason));
             return Err(Encoding(reason));
         }

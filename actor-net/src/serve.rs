@@ -76,7 +76,10 @@ async fn open_stream(
         Ok(Ok(Some(frame))) => match postcard::from_bytes::<Open>(&frame) {
             Ok(open) => open,
             Err(e) => {
-                return protocol_violation(&connection, &format!("a stream's first frame does not decode: {e}"));
+                return protocol_violation(
+                    &connection,
+                    &format!("a stream's first frame does not decode: {e}"),
+                );
             }
         },
         Ok(Ok(None)) => return,
@@ -107,7 +110,9 @@ async fn open_stream(
         None => Response::Opened,
     };
     let opened = matches!(response, Response::Opened);
-    if buffer.push(max_frame, |out| wire::append(&response, out)).is_err()
+    if buffer
+        .push(max_frame, |out| wire::append(&response, out))
+        .is_err()
         || send.write_all(buffer.as_slice()).await.is_err()
     {
         return;
@@ -149,9 +154,21 @@ enum Outgoing {
     Unknown { ty: u32, name: String },
 }
 
+/// Whether the actor behind a stream is shared, or the stream's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// Shared by every stream to the export: it outlives this one.
+    Shared,
+    /// Made for this stream (a session): it is killed when the stream ends,
+    /// so that a handler waiting on behalf of a peer that is gone (a `get`,
+    /// a `lock`) is dropped at once and gives back what it was taking.
+    Stream,
+}
+
 /// Serves a stream to `actor` until either side ends it.
 pub(crate) async fn serve_actor<A: RemoteActor>(
     actor: ActorRef<A>,
+    owner: Owner,
     accepts: std::sync::Arc<Accepts<A>>,
     stream: Stream,
 ) {
@@ -164,8 +181,13 @@ pub(crate) async fn serve_actor<A: RemoteActor>(
     } = stream;
     let (answers, queued) = mpsc::channel(ANSWERS_IN_FLIGHT);
     let watch = actor.downgrade();
-    let reader = read_requests(actor, accepts, recv, frames, &connection, answers);
-    let writer = write_responses(send, queued, &watch, max_frame);
+    let reader = async {
+        read_requests(actor.clone(), accepts, recv, frames, &connection, answers).await;
+        if owner == Owner::Stream {
+            actor.kill();
+        }
+    };
+    let writer = write_responses(send, queued, &watch, &connection, max_frame);
     tokio::join!(reader, writer);
 }
 
@@ -190,13 +212,19 @@ async fn read_requests<A: RemoteActor>(
         let (request, payload) = match postcard::take_from_bytes::<Request>(&frame) {
             Ok(decoded) => decoded,
             Err(e) => {
-                return protocol_violation(connection, &format!("a request header does not decode: {e}"));
+                return protocol_violation(
+                    connection,
+                    &format!("a request header does not decode: {e}"),
+                );
             }
         };
         let (ty, id) = match request {
             Request::Declare { ty, name } => {
                 if types.len() >= MAX_DECLARED_TYPES {
-                    return protocol_violation(connection, "too many message types declared on one stream");
+                    return protocol_violation(
+                        connection,
+                        "too many message types declared on one stream",
+                    );
                 }
                 let decode = accepts.inbound(name);
                 types.insert(ty, decode);
@@ -217,9 +245,15 @@ async fn read_requests<A: RemoteActor>(
         };
         let decoded = match types.get(&ty) {
             None => {
-                return protocol_violation(connection, &format!("message type {ty} was never declared"));
+                return protocol_violation(
+                    connection,
+                    &format!("message type {ty} was never declared"),
+                );
             }
-            Some(None) => Err(format!("{} does not accept this message type", A::wire_name())),
+            Some(None) => Err(format!(
+                "{} does not accept this message type",
+                A::wire_name()
+            )),
             Some(Some(decode)) => decode(payload, id.is_some())
                 .map_err(|e| format!("a message for {} does not decode: {e}", A::wire_name())),
         };
@@ -329,6 +363,7 @@ async fn write_responses<A: RemoteActor>(
     mut send: quinn::SendStream,
     mut queued: mpsc::Receiver<Outgoing>,
     watch: &WeakActorRef<A>,
+    connection: &quinn::Connection,
     max_frame: usize,
 ) {
     let mut buffer = FrameBuffer::default();
@@ -353,7 +388,13 @@ async fn write_responses<A: RemoteActor>(
                 }
             },
         };
-        push_written(&mut buffer, max_frame, item.resolve().await);
+        // An answer may be long in coming; a peer that is gone no longer
+        // waits for it, and neither does this task.
+        let done = tokio::select! {
+            done = item.resolve() => done,
+            _ = connection.closed() => return,
+        };
+        push_written(&mut buffer, max_frame, done);
         while buffer.len() < FLUSH_AT {
             match queued.try_recv().map(Outgoing::ready) {
                 Ok(Ok(done)) => push_written(&mut buffer, max_frame, done),
@@ -373,7 +414,10 @@ async fn write_responses<A: RemoteActor>(
         let ended = Response::Ended {
             reason: WireReason::from(&reason),
         };
-        if buffer.push(max_frame, |out| wire::append(&ended, out)).is_ok() {
+        if buffer
+            .push(max_frame, |out| wire::append(&ended, out))
+            .is_ok()
+        {
             let _ = send.write_all(buffer.as_slice()).await;
         }
     }

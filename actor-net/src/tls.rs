@@ -77,7 +77,9 @@ impl CaTls {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| tls_error(format!("{what}: {e}")))?;
             if certs.is_empty() {
-                return Err(tls_error(format!("{what}: no certificate found in the PEM text")));
+                return Err(tls_error(format!(
+                    "{what}: no certificate found in the PEM text"
+                )));
             }
             Ok(certs)
         };
@@ -201,9 +203,10 @@ fn with_ca(
             .map_err(|e| tls_error(format!("CA root: {e}")))?;
     }
     let roots = Arc::new(roots);
-    let client_verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
-        .build()
-        .map_err(|e| tls_error(format!("client certificate verifier: {e}")))?;
+    let client_verifier =
+        WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+            .build()
+            .map_err(|e| tls_error(format!("client certificate verifier: {e}")))?;
     let server = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(rustls_error)?
@@ -274,7 +277,8 @@ pub(crate) mod tests {
 
     use quinn::{Connection, ConnectionError, Endpoint, TransportConfig};
     use rcgen::{
-        BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+        BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
     };
 
     /// A server endpoint for `server` and a client endpoint for `client`,
@@ -295,7 +299,10 @@ pub(crate) mod tests {
         server: &Endpoint,
         client: &Endpoint,
         name: &str,
-    ) -> (Result<Connection, ConnectionError>, Result<Connection, ConnectionError>) {
+    ) -> (
+        Result<Connection, ConnectionError>,
+        Result<Connection, ConnectionError>,
+    ) {
         let addr = server.local_addr().expect("server address");
         let connecting = client.connect(addr, name).expect("connect");
         let accepting = async {
@@ -309,17 +316,24 @@ pub(crate) mod tests {
     fn ca() -> (String, impl Fn() -> (String, String)) {
         let mut params = CertificateParams::new(Vec::new()).expect("CA params");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca_key = KeyPair::generate().expect("CA key");
         let ca_cert = params.self_signed(&ca_key).expect("CA certificate");
         let pem = ca_cert.pem();
         let issue = move || {
             let mut params =
                 CertificateParams::new(vec!["node.cluster".to_owned()]).expect("node params");
-            params.extended_key_usages =
-                vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+            params.extended_key_usages = vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ];
             let key = KeyPair::generate().expect("node key");
-            let cert = params.signed_by(&key, &ca_cert, &ca_key).expect("node certificate");
+            let cert = params
+                .signed_by(&key, &ca_cert, &ca_key)
+                .expect("node certificate");
             (cert.pem(), key.serialize_pem())
         };
         (pem, issue)
@@ -378,7 +392,10 @@ pub(crate) mod tests {
         // The stranger dials: the server refuses its client certificate.
         let (server, client) = endpoints(&a, &stranger);
         let (c, s) = connect(&server, &client, server_name(&a)).await;
-        assert!(s.is_err(), "the server must refuse a foreign client certificate");
+        assert!(
+            s.is_err(),
+            "the server must refuse a foreign client certificate"
+        );
         // TLS 1.3 lets the client finish before the server judged its
         // certificate; then the refusal arrives as a close.
         if let Ok(c) = c {
@@ -389,7 +406,10 @@ pub(crate) mod tests {
         // The stranger listens: the client refuses its server certificate.
         let (server, client) = endpoints(&stranger, &a);
         let (c, s) = connect(&server, &client, server_name(&a)).await;
-        assert!(c.is_err(), "the client must refuse a foreign server certificate");
+        assert!(
+            c.is_err(),
+            "the client must refuse a foreign server certificate"
+        );
         assert!(s.is_err());
     }
 }

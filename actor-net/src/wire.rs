@@ -83,6 +83,8 @@ impl From<&StopReason> for WireReason {
             StopReason::Shutdown => WireReason::Shutdown,
             StopReason::Killed => WireReason::Killed,
             StopReason::ExitStatus(code) => WireReason::ExitStatus(*code),
+            StopReason::Failed(text) => WireReason::Failed(text.to_string()),
+            // A reason added to the core later travels as its description.
             other => WireReason::Failed(other.to_string()),
         }
     }
@@ -152,8 +154,7 @@ mod tests {
             StopReason::ExitStatus(3),
             StopReason::failed("boom"),
         ] {
-            let back = StopReason::from(WireReason::from(&reason));
-            assert_eq!(back.to_string(), reason.to_string());
+            assert_eq!(StopReason::from(WireReason::from(&reason)), reason);
         }
     }
 }

@@ -41,7 +41,9 @@ async fn a_remote_counter_counts() {
     let key = ClusterKey::new("smoke");
     let any = "127.0.0.1:0".parse().expect("an address");
     let server = Node::start(any, key.clone()).await.expect("server starts");
-    server.export("counter", spawn(Counter(0))).expect("exported");
+    server
+        .export("counter", spawn(Counter(0)))
+        .expect("exported");
     let client = Node::start(any, key).await.expect("client starts");
     let counter = client
         .lookup::<Counter>(server.local_addr(), "counter")

@@ -187,10 +187,7 @@ impl<M: Message> fmt::Debug for Answer<M> {
 pub async fn deliver<A: Actor>(to: &ActorRef<A>, sealed: Sealed<A>) -> Result<(), Error> {
     let cell = to.cell();
     let mut envelope = Some(sealed.envelope);
-    let mut place = LineGuard {
-        cell,
-        ticket: None,
-    };
+    let mut place = LineGuard { cell, ticket: None };
     poll_fn(|cx| cell.mailbox.poll_push(cx, &mut envelope, &mut place.ticket))
         .await
         .map_err(|_| Error::Stopped { actor: cell.id })

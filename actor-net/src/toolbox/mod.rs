@@ -1,2 +1,179 @@
 //! The toolbox over the network: queues, work queues, events and locks that
 //! one node exports and others use as they use the local ones.
+//!
+//! A node exports a local [`Queue`](actor_core::queue::Queue),
+//! [`WorkQueue`](actor_core::work_queue::WorkQueue),
+//! [`Event`](actor_core::sync::Event) or [`Lock`](actor_core::sync::Lock)
+//! under a name ([`Node::export_queue`](crate::Node::export_queue), ...);
+//! another node looks it up ([`Node::lookup_queue`](crate::Node::lookup_queue),
+//! ...) and gets a handle with the same methods, the same errors and the same
+//! semantics: [`RemoteQueue`], [`RemoteWorkQueue`], [`RemoteEvent`],
+//! [`RemoteLock`].
+//!
+//! # Sessions
+//!
+//! Each looked-up handle is a *session*: the exporting node gives it an actor
+//! of its own, holding a clone of the local handle and whatever the remote
+//! handle holds — the leases on the work items it took, the guard of the lock
+//! it acquired. The session lives exactly as long as the handle's stream:
+//! when the remote handle is dropped, or its node dies or shuts down (the
+//! connection closes, or times out after the exporting node's
+//! [`idle_timeout`](crate::NodeConfig::idle_timeout)), the session ends and
+//! drops what it held, as a local holder that dies would: its work items go
+//! back to their queue and are delivered again, its lock is released. A
+//! request that was waiting on the dead handle's behalf (a `get`, a `lock`)
+//! is withdrawn, so it takes nothing that nobody would receive. A handle
+//! whose connection was lost reconnects to a fresh session, holding nothing:
+//! acknowledging a work item taken before fails (it was given back), and
+//! dropping a lock guard from before does nothing.
+//!
+//! Time limits (`get_timeout`, `lock_timeout`, ...) are enforced by the
+//! exporting node, where the waiting happens; network failures surface as the
+//! errors of a remote ask ([`Error::Failed`] naming the node, or
+//! [`Error::Stopped`]). Errors name the queue (or lock) by the [`ActorId`] of
+//! the handle's reference, which is what this process knows it by.
+//!
+//! # One request at a time per handle
+//!
+//! A session serves its handle's requests one at a time, in order, and clones
+//! of a handle share its session. So a request that waits (a `get` on an
+//! empty queue, a `wait` on a clear event, a `lock` of a held lock) holds up
+//! the requests sent after it through the same handle — including a `done`
+//! or a guard's release. Give each task that waits its own handle: look the
+//! object up again (a lookup is one stream, cheap on an open connection).
+//!
+//! Cancelling a waiting request on the calling side (dropping its future, in
+//! a `select!` or under `tokio::time::timeout`) does not reach the exporting
+//! node: the request goes on waiting there, and what it takes is lost (a
+//! queue item) or held until the handle is dropped (a work item). A
+//! cancelled `lock` is released as soon as it is granted. Use the
+//! `*_timeout` variants, which the exporting node enforces, or drop the
+//! handle with the future.
+
+mod common;
+mod event;
+mod lock;
+mod queue;
+mod work_queue;
+
+pub use event::RemoteEvent;
+pub use lock::{RemoteLock, RemoteLockGuard};
+pub use queue::RemoteQueue;
+pub use work_queue::{RemoteWorkItem, RemoteWorkQueue};
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use actor_core::{ActorId, Error, StopReason, WireName};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// How long a request may wait on the exporting node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Wait {
+    /// Not at all (`try_*`).
+    None,
+    /// As long as it takes.
+    Forever,
+    /// At most this long (`*_timeout`).
+    Limit(Duration),
+}
+
+/// Why the exporting node refused a request: the local error, without the
+/// ids that only mean something there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Refused {
+    Empty,
+    Full {
+        capacity: u64,
+    },
+    Closed,
+    TimedOut,
+    Stopped,
+    /// Anything else, said in words.
+    Other(String),
+}
+
+impl From<&Error> for Refused {
+    fn from(error: &Error) -> Self {
+        match error {
+            Error::QueueEmpty { .. } => Refused::Empty,
+            Error::QueueFull { capacity, .. } => Refused::Full {
+                capacity: u64::try_from(*capacity).unwrap_or(u64::MAX),
+            },
+            Error::QueueClosed { .. } => Refused::Closed,
+            Error::QueueTimeout { .. } => Refused::TimedOut,
+            Error::Stopped { .. } => Refused::Stopped,
+            other => Refused::Other(other.to_string()),
+        }
+    }
+}
+
+impl Refused {
+    /// The error a local handle would have returned, naming the object by
+    /// `id` (the handle's reference).
+    pub(crate) fn into_error(self, id: ActorId, operation: &'static str, wait: Wait) -> Error {
+        match self {
+            Refused::Empty => Error::QueueEmpty { queue: id },
+            Refused::Full { capacity } => Error::QueueFull {
+                queue: id,
+                capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+            },
+            Refused::Closed => Error::QueueClosed { queue: id },
+            Refused::TimedOut => Error::QueueTimeout {
+                queue: id,
+                operation,
+                timeout: match wait {
+                    Wait::Limit(limit) => limit,
+                    Wait::None | Wait::Forever => Duration::ZERO,
+                },
+            },
+            Refused::Stopped => Error::Stopped { actor: id },
+            Refused::Other(reason) => Error::Failed {
+                actor: id,
+                reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
+            },
+        }
+    }
+}
+
+/// The answer of a session to a request, flattened into the local error.
+pub(crate) fn answer<R>(
+    asked: Result<Result<R, Refused>, Error>,
+    id: ActorId,
+    operation: &'static str,
+    wait: Wait,
+) -> Result<R, Error> {
+    asked?.map_err(|refused| refused.into_error(id, operation, wait))
+}
+
+/// Implements `WireName` (the given name) and `RemoteMessage` for
+/// non-generic messages.
+macro_rules! wire_names {
+    ($($ty:ty => $name:literal),* $(,)?) => {
+        $(impl actor_core::WireName for $ty {
+            fn wire_name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+        }
+        impl actor_core::RemoteMessage for $ty {})*
+    };
+}
+pub(crate) use wire_names;
+
+/// `head<T>`, from `T`'s wire name: the name of a generic session or message.
+pub(crate) fn generic_name<T: WireName>(head: &str) -> Cow<'static, str> {
+    Cow::Owned(format!("{head}<{}>", T::wire_name()))
+}
+
+/// Encodes an item that crosses inside a message as bytes, so that the
+/// sender keeps the item itself (to hand it back if the request fails).
+pub(crate) fn encode<T: Serialize>(item: &T) -> Result<Vec<u8>, String> {
+    postcard::to_stdvec(item).map_err(|e| format!("the item does not serialise: {e}"))
+}
+
+/// Decodes an item that crossed as bytes.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refused> {
+    postcard::from_bytes(bytes)
+        .map_err(|e| Refused::Other(format!("the item does not decode: {e}")))
+}

@@ -1,0 +1,492 @@
+//! The toolbox over the network: queues, work queues, locks and events
+//! exported by one node and used from others, over real QUIC on loopback;
+//! one test kills a real child process that holds a work item.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use actor_core::queue::Queue;
+use actor_core::sync::{Event, Lock};
+use actor_core::work_queue::WorkQueue;
+use actor_core::Error;
+use actor_net::{ClusterKey, Node, NodeConfig};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// A safety net against hangs, never a measure of speed.
+const SAFETY: Duration = Duration::from_secs(30);
+/// Tells the test binary, re-executed, to act as the worker child.
+const CHILD_ENV: &str = "ACTOR_NET_TOOLBOX_CHILD";
+
+fn key() -> ClusterKey {
+    ClusterKey::new("toolbox")
+}
+
+fn any() -> SocketAddr {
+    "127.0.0.1:0".parse().expect("an address")
+}
+
+/// The exporting node: it notices a silent peer within about a second.
+async fn exporter() -> Node {
+    NodeConfig::new(key())
+        .keep_alive(Duration::from_millis(200))
+        .idle_timeout(Duration::from_secs(1))
+        .start(any())
+        .await
+        .expect("the exporting node starts")
+}
+
+async fn client() -> Node {
+    Node::start(any(), key())
+        .await
+        .expect("a client node starts")
+}
+
+async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    tokio::time::timeout(SAFETY, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not happen within {SAFETY:?}"))
+}
+
+#[tokio::test]
+async fn a_remote_queue_is_fifo_across_nodes() {
+    let server = exporter().await;
+    server
+        .export_queue("jobs", Queue::<u64>::unbounded())
+        .expect("exported");
+    let (a, b) = (client().await, client().await);
+    let producer = a
+        .lookup_queue::<u64>(server.local_addr(), "jobs")
+        .await
+        .expect("found");
+    let consumer = b
+        .lookup_queue::<u64>(server.local_addr(), "jobs")
+        .await
+        .expect("found");
+    for n in 0..100 {
+        producer.put(n).await.expect("put");
+    }
+    assert_eq!(consumer.len().await.expect("len"), 100);
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got.push(within("get", consumer.get()).await.expect("got"));
+    }
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+    assert!(consumer.is_empty().await.expect("is_empty"));
+}
+
+#[tokio::test]
+async fn get_timeout_on_an_empty_remote_queue_times_out() {
+    let server = exporter().await;
+    server
+        .export_queue("empty", Queue::<u64>::unbounded())
+        .expect("exported");
+    let node = client().await;
+    let queue = node
+        .lookup_queue::<u64>(server.local_addr(), "empty")
+        .await
+        .expect("found");
+    let limit = Duration::from_millis(200);
+    match within("get_timeout", queue.get_timeout(limit)).await {
+        Err(Error::QueueTimeout {
+            queue: id,
+            operation,
+            timeout,
+        }) => {
+            assert_eq!((id, operation, timeout), (queue.id(), "get_timeout", limit));
+        }
+        other => panic!("expected QueueTimeout, got {other:?}"),
+    }
+    assert_eq!(
+        queue.try_get().await,
+        Err(Error::QueueEmpty { queue: queue.id() })
+    );
+}
+
+#[tokio::test]
+async fn a_closed_remote_queue_drains_then_refuses() {
+    let server = exporter().await;
+    server
+        .export_queue("closing", Queue::<String>::unbounded())
+        .expect("exported");
+    let node = client().await;
+    let queue = node
+        .lookup_queue::<String>(server.local_addr(), "closing")
+        .await
+        .expect("found");
+    for word in ["a", "b"] {
+        queue.put(word.to_owned()).await.expect("put");
+    }
+    queue.close().await.expect("closed");
+    let refused = queue
+        .put("c".to_owned())
+        .await
+        .expect_err("a closed queue refuses");
+    assert_eq!(refused.error, Error::QueueClosed { queue: queue.id() });
+    assert_eq!(refused.message, "c", "the refused item is handed back");
+    assert_eq!(queue.get().await.expect("left"), "a");
+    assert_eq!(queue.get().await.expect("left"), "b");
+    assert_eq!(
+        queue.get().await,
+        Err(Error::QueueClosed { queue: queue.id() })
+    );
+}
+
+#[tokio::test]
+async fn try_put_on_a_full_remote_queue_hands_the_item_back() {
+    let server = exporter().await;
+    server
+        .export_queue("full", Queue::<String>::bounded(1))
+        .expect("exported");
+    let node = client().await;
+    let queue = node
+        .lookup_queue::<String>(server.local_addr(), "full")
+        .await
+        .expect("found");
+    queue
+        .try_put("first".to_owned())
+        .await
+        .expect("room for one");
+    let refused = queue.try_put("second".to_owned()).await.expect_err("full");
+    assert_eq!(
+        refused.error,
+        Error::QueueFull {
+            queue: queue.id(),
+            capacity: 1
+        }
+    );
+    assert_eq!(refused.message, "second");
+    let limit = Duration::from_millis(200);
+    let refused = within("put_timeout", queue.put_timeout("third".to_owned(), limit))
+        .await
+        .expect_err("still full");
+    assert!(matches!(
+        refused.error,
+        Error::QueueTimeout {
+            operation: "put_timeout",
+            ..
+        }
+    ));
+    assert_eq!(refused.message, "third");
+    assert_eq!(queue.get().await.expect("the first"), "first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_producers_and_two_consumers_move_each_item_exactly_once() {
+    const PER_PRODUCER: u64 = 500;
+    let server = exporter().await;
+    server
+        .export_queue("work", Queue::<u64>::bounded(16))
+        .expect("exported");
+    let addr = server.local_addr();
+    let nodes = [client().await, client().await];
+    let mut producers = Vec::new();
+    let mut consumers = Vec::new();
+    for (i, node) in (0u64..).zip(&nodes) {
+        // One handle per task: a handle's requests are served one at a time.
+        let queue = node.lookup_queue::<u64>(addr, "work").await.expect("found");
+        producers.push(tokio::spawn(async move {
+            for n in i * PER_PRODUCER..(i + 1) * PER_PRODUCER {
+                queue.put(n).await.expect("put");
+            }
+        }));
+        let queue = node.lookup_queue::<u64>(addr, "work").await.expect("found");
+        consumers.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            loop {
+                match queue.get().await {
+                    Ok(n) => got.push(n),
+                    Err(Error::QueueClosed { .. }) => return got,
+                    Err(other) => panic!("a consumer failed: {other}"),
+                }
+            }
+        }));
+    }
+    for producer in producers {
+        within("a producer's end", producer)
+            .await
+            .expect("producer ran");
+    }
+    let closer = nodes[0]
+        .lookup_queue::<u64>(addr, "work")
+        .await
+        .expect("found");
+    closer.close().await.expect("closed");
+    let mut all = Vec::new();
+    for consumer in consumers {
+        all.extend(
+            within("a consumer's end", consumer)
+                .await
+                .expect("consumer ran"),
+        );
+    }
+    assert_eq!(
+        all.len(),
+        2 * PER_PRODUCER as usize,
+        "no item is taken twice"
+    );
+    let distinct: BTreeSet<u64> = all.into_iter().collect();
+    assert_eq!(
+        distinct,
+        (0..2 * PER_PRODUCER).collect(),
+        "every item is taken"
+    );
+}
+
+#[tokio::test]
+async fn a_waiting_get_of_a_node_that_shuts_down_is_withdrawn() {
+    let server = exporter().await;
+    let local = Queue::<String>::unbounded();
+    server
+        .export_queue("mail", local.clone())
+        .expect("exported");
+    let node = client().await;
+    let queue = node
+        .lookup_queue::<String>(server.local_addr(), "mail")
+        .await
+        .expect("found");
+    let waiting = tokio::spawn(async move { queue.get().await });
+    let getters = |n: usize| {
+        let local = local.clone();
+        async move {
+            while local.status().await.expect("status").waiting_getters != n {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    within("the remote get's arrival", getters(1)).await;
+    node.shutdown().await;
+    assert!(within("the get's failure", waiting)
+        .await
+        .expect("ran")
+        .is_err());
+    within("the remote get's withdrawal", getters(0)).await;
+    local.put("letter".to_owned()).await.expect("put");
+    assert_eq!(
+        local.try_get().await.expect("not taken by the dead node"),
+        "letter"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_remote_work_item_is_delivered_again_and_done_acknowledges() {
+    let server = exporter().await;
+    let local = WorkQueue::<String>::unbounded();
+    server
+        .export_work_queue("dishes", local.clone())
+        .expect("exported");
+    let node = client().await;
+    let queue = node
+        .lookup_work_queue::<String>(server.local_addr(), "dishes")
+        .await
+        .expect("found");
+    queue.put("noodles".to_owned()).await.expect("put");
+    let first = queue.get().await.expect("taken");
+    assert_eq!((first.as_str(), first.deliveries()), ("noodles", 1));
+    let id = first.id();
+    drop(first);
+    let again = within("redelivery", queue.get())
+        .await
+        .expect("taken again");
+    assert_eq!((again.id(), again.deliveries()), (id, 2));
+    again.done().await.expect("acknowledged");
+    within("join", queue.join())
+        .await
+        .expect("every item acknowledged");
+    assert_eq!(local.status().await.expect("status").held, 0);
+}
+
+#[tokio::test]
+async fn a_work_item_held_by_a_node_that_shuts_down_is_delivered_again() {
+    let server = exporter().await;
+    let local = WorkQueue::<String>::unbounded();
+    server
+        .export_work_queue("jobs", local.clone())
+        .expect("exported");
+    local.put("job".to_owned()).await.expect("put");
+    let holder = client().await;
+    let held = holder
+        .lookup_work_queue::<String>(server.local_addr(), "jobs")
+        .await
+        .expect("found")
+        .get()
+        .await
+        .expect("taken");
+    assert_eq!(held.deliveries(), 1);
+    holder.shutdown().await;
+    let other = client().await;
+    let queue = other
+        .lookup_work_queue::<String>(server.local_addr(), "jobs")
+        .await
+        .expect("found");
+    let again = within("redelivery", queue.get())
+        .await
+        .expect("taken again");
+    assert_eq!(
+        (again.id(), again.deliveries(), again.as_str()),
+        (held.id(), 2, "job")
+    );
+    again.done().await.expect("acknowledged");
+    within("join", local.join()).await.expect("joined");
+}
+
+/// The worker, when the test binary is re-executed as a child by
+/// `a_work_item_held_by_a_killed_process_is_delivered_again`; otherwise it
+/// returns at once.
+#[test]
+fn worker_child_process() {
+    let Ok(addr) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let addr: SocketAddr = addr.parse().expect("the parent's address");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(async {
+        let node = client().await;
+        let queue = node
+            .lookup_work_queue::<String>(addr, "jobs")
+            .await
+            .expect("found");
+        let item = queue.get().await.expect("taken");
+        println!("took {}", item.id());
+        std::io::stdout().flush().expect("stdout flushed");
+        // Hold the item until killed.
+        std::future::pending::<()>().await;
+        drop(item);
+    });
+}
+
+#[tokio::test]
+async fn a_work_item_held_by_a_killed_process_is_delivered_again() {
+    let server = exporter().await;
+    let local = WorkQueue::<String>::unbounded();
+    server
+        .export_work_queue("jobs", local.clone())
+        .expect("exported");
+    local.put("job".to_owned()).await.expect("put");
+    let mut child = tokio::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", "worker_child_process", "--nocapture"])
+        .env(CHILD_ENV, server.local_addr().to_string())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the child starts");
+    let stdout = child.stdout.take().expect("the child's stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let took: u64 = within("the child's take", async {
+        while let Some(line) = lines.next_line().await.expect("the child's output") {
+            if let Some((_, id)) = line.split_once("took ") {
+                return id.trim().parse().expect("an item id");
+            }
+        }
+        panic!("the child ended without taking the item");
+    })
+    .await;
+    child.kill().await.expect("the child is killed");
+    let again = within("redelivery after the kill", local.get())
+        .await
+        .expect("taken again");
+    assert_eq!((again.id().as_u64(), again.deliveries()), (took, 2));
+    again.done().await.expect("acknowledged");
+}
+
+#[tokio::test]
+async fn a_lock_held_by_a_node_that_shuts_down_is_released() {
+    let server = exporter().await;
+    server
+        .export_lock("printer", Lock::new())
+        .expect("exported");
+    let (a, b) = (client().await, client().await);
+    let held = a
+        .lookup_lock(server.local_addr(), "printer")
+        .await
+        .expect("found")
+        .lock()
+        .await
+        .expect("locked");
+    let lock = b
+        .lookup_lock(server.local_addr(), "printer")
+        .await
+        .expect("found");
+    assert!(lock.try_lock().await.expect("asked").is_none(), "held by a");
+    assert!(lock.is_locked().await.expect("asked"));
+    let waiter = tokio::spawn({
+        let lock = lock.clone();
+        async move { lock.lock().await }
+    });
+    a.shutdown().await;
+    let guard = within("the lock's release", waiter)
+        .await
+        .expect("waiter ran")
+        .expect("locked by b");
+    drop(held);
+    guard.unlock();
+    assert!(
+        !lock.is_locked().await.expect("asked"),
+        "released by unlock"
+    );
+}
+
+#[tokio::test]
+async fn a_remote_lock_guard_releases_when_dropped() {
+    let server = exporter().await;
+    server.export_lock("door", Lock::new()).expect("exported");
+    let node = client().await;
+    let (one, two) = (
+        node.lookup_lock(server.local_addr(), "door")
+            .await
+            .expect("found"),
+        node.lookup_lock(server.local_addr(), "door")
+            .await
+            .expect("found"),
+    );
+    let guard = one.lock().await.expect("locked");
+    assert!(
+        matches!(one.lock().await, Err(Error::Failed { .. })),
+        "a handle that holds the lock is refused a second hold"
+    );
+    let limit = Duration::from_millis(200);
+    assert!(within("lock_timeout", two.lock_timeout(limit))
+        .await
+        .expect("asked")
+        .is_none());
+    drop(guard);
+    let guard = within("lock after the release", two.lock())
+        .await
+        .expect("locked");
+    assert!(one.try_lock().await.expect("asked").is_none());
+    guard.unlock();
+    assert!(one.lock_timeout(SAFETY).await.expect("asked").is_some());
+}
+
+#[tokio::test]
+async fn an_event_set_on_one_node_wakes_a_waiter_on_another() {
+    let server = exporter().await;
+    server
+        .export_event("green", Event::new())
+        .expect("exported");
+    let (a, b) = (client().await, client().await);
+    let setter = a
+        .lookup_event(server.local_addr(), "green")
+        .await
+        .expect("found");
+    let waiter = b
+        .lookup_event(server.local_addr(), "green")
+        .await
+        .expect("found");
+    let limit = Duration::from_millis(100);
+    assert!(!within("wait_timeout", waiter.wait_timeout(limit))
+        .await
+        .expect("asked"));
+    let waiting = tokio::spawn(async move { waiter.wait().await.map(|()| waiter) });
+    setter.set().await.expect("set");
+    let waiter = within("the waiter's wake-up", waiting)
+        .await
+        .expect("waiter ran")
+        .expect("woken");
+    assert!(waiter.is_set().await.expect("asked"));
+    setter.clear().await.expect("cleared");
+    assert!(!waiter.is_set().await.expect("asked"));
+}
