@@ -17,6 +17,8 @@
 //! 12. `run_blocking`: CPU-heavy work without stalling other actors
 //! 13. a pool of workers: at most four tasks at once, the fifth waits
 //! 14. the traffic light: an event set and cleared by a light actor
+//! 15. two nodes: an actor exported by one node and used from another over
+//!     QUIC; a node with another cluster key is refused
 //!
 //! The actors here are written with the macros: `#[derive(Actor)]` (with
 //! `#[actor(...)]` for a mailbox size or a lifecycle hook), `#[messages]` on
@@ -34,12 +36,14 @@
 //!
 //! Run it with `cargo run --release --example showcase` (a second or two).
 //! `spawn_join`, `balance`, `cores` and `supervision` go deeper into single
-//! scenarios.
+//! scenarios; `task_master` and `task_worker` run section 15 across real
+//! processes.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actor::prelude::*;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 /// Prints a numbered section heading.
@@ -812,8 +816,75 @@ async fn traffic_light() -> Result<(), Error> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------
+
+/// A running total that other nodes may reach: `remote` gives it a stable
+/// wire name and `accepts` lists the messages that may cross the network.
+#[derive(Actor, Default)]
+#[actor(remote = "showcase.tally", accepts(Add, Total))]
+struct Tally {
+    total: u64,
+}
+
+#[messages]
+impl Tally {
+    /// Adds `n`; the reply is the new total. A remote message is a serde
+    /// type known on the wire by its own stable name.
+    #[message(remote = "showcase.add", derive(Serialize, Deserialize))]
+    fn add(&mut self, n: u64) -> u64 {
+        self.total += n;
+        self.total
+    }
+
+    /// The total so far.
+    #[message(remote = "showcase.total", derive(Serialize, Deserialize))]
+    fn total(&self) -> u64 {
+        self.total
+    }
+}
+
+/// Two nodes in this one process, as they would be in two processes or on
+/// two machines (`task_master` and `task_worker` do that).
+async fn two_nodes() -> Result<(), Box<dyn std::error::Error>> {
+    section("Two nodes: an actor exported by one, used from the other over QUIC");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse()?;
+    let key = ClusterKey::new("showcase");
+    let here = Node::start(any, key.clone()).await?;
+    here.export("tally", spawn(Tally::default()))?;
+    let there = Node::start(any, key).await?;
+    // An ordinary ActorRef<Tally>: tell and ask as with a local actor.
+    let tally = there.lookup::<Tally>(here.local_addr(), "tally").await?;
+    for n in 1..=3 {
+        tally.tell(Add { n }).await.map_err(Error::from)?;
+    }
+    println!(
+        "node {} exports a Tally as \"tally\"; node {} looks it up",
+        here.local_addr(),
+        there.local_addr()
+    );
+    println!(
+        "tell(Add {{ n }}) for n in 1..=3, then ask(Total) -> {}",
+        tally.ask(Total).await?
+    );
+    if let Err(e) = there.lookup::<Tally>(here.local_addr(), "talley").await {
+        println!("lookup(\"talley\") -> {e}");
+    }
+    // The key is never sent: each side proves it holds it, bound to this
+    // TLS session, and a node that cannot is refused before anything else.
+    let stranger = Node::start(any, ClusterKey::new("a guess")).await?;
+    match stranger.lookup::<Tally>(here.local_addr(), "tally").await {
+        Err(e @ NetError::ClusterKeyMismatch { .. }) => println!("a node with another key -> {e}"),
+        Err(e) => println!("a node with another key -> unexpected: {e}"),
+        Ok(_) => println!("a node with another key got in?!"),
+    }
+    for node in [stranger, there, here] {
+        node.shutdown().await;
+    }
+    Ok(())
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The panics in this tour are on purpose: report each on one line instead
     // of the default report with its backtrace hint.
     std::panic::set_hook(Box::new(|info| {
@@ -841,6 +912,7 @@ async fn main() -> Result<(), Error> {
     blocking_work().await?;
     pool().await?;
     traffic_light().await?;
+    two_nodes().await?;
     println!("\ntour finished in {:.2?}", started.elapsed());
     Ok(())
 }

@@ -107,6 +107,27 @@ async fn get_timeout_on_an_empty_remote_queue_times_out() {
 }
 
 #[tokio::test]
+async fn get_timeout_on_a_queue_whose_node_is_gone_fails_instead_of_waiting() {
+    let server = exporter().await;
+    server
+        .export_queue("gone", Queue::<u64>::unbounded())
+        .expect("exported");
+    let node = client().await;
+    let queue = node
+        .lookup_queue::<u64>(server.local_addr(), "gone")
+        .await
+        .expect("found");
+    server.shutdown().await;
+    drop(server);
+    // The reference keeps trying to reconnect; the caller's own bound
+    // (its limit plus a grace period) ends the wait with an error.
+    match within("get_timeout", queue.get_timeout(Duration::from_millis(100))).await {
+        Err(Error::Timeout { .. } | Error::Failed { .. }) => {}
+        other => panic!("expected a timeout or a failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn a_closed_remote_queue_drains_then_refuses() {
     let server = exporter().await;
     server

@@ -1,6 +1,6 @@
 //! What a network layer builds on: messages that may cross a process boundary
 //! ([`RemoteMessage`]), the stable names ([`WireName`]) by which the wire
-//! knows them, and [`proxy`] references that stand for actors elsewhere.
+//! knows them, and [`proxy`](mod@proxy) references that stand for actors elsewhere.
 //!
 //! A remote message is an ordinary [`Message`] whose value and reply serde can
 //! serialise, and which has a wire name: a string chosen by the application
@@ -29,7 +29,7 @@
 //! accepts explicitly; nothing is collected at link time, so generic messages
 //! work like any other.
 
-mod proxy;
+pub mod proxy;
 
 pub use proxy::{deliver, proxy, Answer, Proxy, ReplyTo, Sealed};
 

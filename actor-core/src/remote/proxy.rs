@@ -208,7 +208,7 @@ impl<A: Actor> Drop for LineGuard<'_, A> {
 }
 
 /// A new reference to an `A` that is not here, and the [`Proxy`] that takes
-/// the messages sent to it. See the [module documentation](self).
+/// the messages sent to it. See the [module documentation](mod@crate::remote::proxy).
 pub fn proxy<A: Actor>(capacity: MailboxCapacity) -> (ActorRef<A>, Proxy<A>) {
     let cell = Arc::new(Cell::new(ActorId::next(A::name()), capacity.limit()));
     let proxy = Proxy {

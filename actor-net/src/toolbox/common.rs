@@ -5,7 +5,7 @@
 use actor_core::{ActorRef, Error, Handler, Message, SendError, StopReason};
 use serde::{Deserialize, Serialize};
 
-use super::{answer, encode, wire_names, Refused, Wait};
+use super::{answer, encode, request, wire_names, Refused, Wait};
 
 /// Puts an item (encoded, so that the caller keeps it).
 #[derive(Serialize, Deserialize)]
@@ -48,7 +48,7 @@ pub(crate) async fn put<A: Handler<Put>, T: Serialize>(
 ) -> Result<(), SendError<T>> {
     let id = session.id();
     let asked = match encode(&item) {
-        Ok(bytes) => session.ask(Put { item: bytes, wait }).await,
+        Ok(bytes) => request(session, Put { item: bytes, wait }, wait).await,
         Err(reason) => Err(Error::Failed {
             actor: id,
             reason: StopReason::failed(reason),
@@ -131,7 +131,12 @@ macro_rules! shared_methods {
         /// # Errors
         /// The errors of a remote ask; [`Error::Stopped`] if the queue ended.
         pub async fn len(&self) -> Result<usize, Error> {
-            let asked = self.session.ask($crate::toolbox::common::Len).await;
+            let asked = $crate::toolbox::request(
+                &self.session,
+                $crate::toolbox::common::Len,
+                $crate::toolbox::Wait::None,
+            )
+            .await;
             let len = answer(asked, self.id(), "len", Wait::None)?;
             Ok(usize::try_from(len).unwrap_or(usize::MAX))
         }
@@ -150,7 +155,12 @@ macro_rules! shared_methods {
         /// # Errors
         /// The errors of a remote ask (the local `close` cannot fail).
         pub async fn close(&self) -> Result<(), Error> {
-            self.session.ask($crate::toolbox::common::Close).await
+            $crate::toolbox::request(
+                &self.session,
+                $crate::toolbox::common::Close,
+                $crate::toolbox::Wait::None,
+            )
+            .await
         }
     };
 }

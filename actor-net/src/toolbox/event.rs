@@ -12,7 +12,7 @@ use actor_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{answer, wire_names, Refused, Wait};
+use super::{answer, request, wire_names, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 
@@ -69,7 +69,7 @@ impl RemoteEvent {
     /// The errors of a remote ask; [`Error::Stopped`] if the event ended.
     pub async fn set(&self) -> Result<(), Error> {
         answer(
-            self.session.ask(SetFlag(true)).await,
+            request(&self.session, SetFlag(true), Wait::None).await,
             self.id(),
             "set",
             Wait::None,
@@ -82,7 +82,7 @@ impl RemoteEvent {
     /// As [`set`](Self::set).
     pub async fn clear(&self) -> Result<(), Error> {
         answer(
-            self.session.ask(SetFlag(false)).await,
+            request(&self.session, SetFlag(false), Wait::None).await,
             self.id(),
             "clear",
             Wait::None,
@@ -116,7 +116,7 @@ impl RemoteEvent {
 
     async fn wait_with(&self, wait: Wait, operation: &'static str) -> Result<bool, Error> {
         answer(
-            self.session.ask(WaitFor(wait)).await,
+            request(&self.session, WaitFor(wait), wait).await,
             self.id(),
             operation,
             wait,

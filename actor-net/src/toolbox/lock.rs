@@ -15,7 +15,7 @@ use actor_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{answer, wire_names, Refused, Wait};
+use super::{answer, request, wire_names, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 
@@ -118,7 +118,7 @@ impl RemoteLock {
     /// The errors of a remote ask.
     pub async fn is_locked(&self) -> Result<bool, Error> {
         answer(
-            self.session.ask(IsLocked).await,
+            request(&self.session, IsLocked, Wait::None).await,
             self.id(),
             "is_locked",
             Wait::None,
@@ -137,13 +137,11 @@ impl RemoteLock {
             session: self.session.clone(),
             hold: self.holds.fetch_add(1, Ordering::Relaxed),
         };
-        let asked = self
-            .session
-            .ask(Acquire {
-                hold: guard.hold,
-                wait,
-            })
-            .await;
+        let acquire = Acquire {
+            hold: guard.hold,
+            wait,
+        };
+        let asked = request(&self.session, acquire, wait).await;
         let granted = answer(asked, self.id(), operation, wait)?;
         Ok(granted.then_some(guard))
     }

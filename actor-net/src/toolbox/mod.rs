@@ -64,7 +64,7 @@ pub use work_queue::{RemoteWorkItem, RemoteWorkQueue};
 use std::borrow::Cow;
 use std::time::Duration;
 
-use actor_core::{ActorId, Error, StopReason, WireName};
+use actor_core::{ActorId, ActorRef, Error, Handler, Message, StopReason, WireName};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -133,6 +133,34 @@ impl Refused {
                 actor: id,
                 reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
             },
+        }
+    }
+}
+
+/// How long past its own limit a request's answer may take before the
+/// exporting node counts as unreachable. The limit itself is kept on the
+/// exporting node; this bound is what keeps a caller from waiting on a node
+/// that is gone (its reference would otherwise wait for the reconnect).
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
+
+/// Asks a session, bounded by `wait`'s limit plus [`GRACE`] (a request that
+/// waits `Forever` is bounded only by the connection: its node's loss fails it).
+pub(crate) async fn request<A, M>(
+    session: &ActorRef<A>,
+    message: M,
+    wait: Wait,
+) -> Result<M::Reply, Error>
+where
+    A: Handler<M>,
+    M: Message,
+{
+    match wait {
+        Wait::Forever => session.ask(message).await,
+        Wait::None => session.ask_timeout(message, GRACE).await,
+        Wait::Limit(limit) => {
+            session
+                .ask_timeout(message, limit.saturating_add(GRACE))
+                .await
         }
     }
 }

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::common::{shared_handlers, shared_methods, Close, Len, Put};
-use super::{answer, decode, generic_name, Refused, Wait};
+use super::{answer, decode, generic_name, request, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 
@@ -100,7 +100,7 @@ where
     T: Serialize + DeserializeOwned + WireName + Send + 'static,
 {
     async fn get_with(&self, wait: Wait, operation: &'static str) -> Result<T, Error> {
-        let asked = self.session.ask(Get::<T>::new(wait)).await;
+        let asked = request(&self.session, Get::<T>::new(wait), wait).await;
         answer(asked, self.id(), operation, wait)
     }
 

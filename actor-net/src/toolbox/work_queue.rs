@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::common::{shared_handlers, shared_methods, Close, Len, Put};
-use super::{answer, decode, encode, generic_name, wire_names, Refused, Wait};
+use super::{answer, decode, encode, generic_name, request, wire_names, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 
@@ -104,7 +104,7 @@ where
         wait: Wait,
         operation: &'static str,
     ) -> Result<RemoteWorkItem<T>, Error> {
-        let asked = self.session.ask(Take { wait }).await;
+        let asked = request(&self.session, Take { wait }, wait).await;
         let Taken { lease, item } = answer(asked, self.id(), operation, wait)?;
         match decode(&item) {
             Ok(value) => Ok(RemoteWorkItem {
@@ -175,7 +175,7 @@ impl<T: Send + 'static> RemoteWorkItem<T> {
         // Set first, so that a dropped `done` does not also give it back.
         self.acknowledged = true;
         let lease = self.lease;
-        let asked = self.session.ask(Settle { lease, done: true }).await;
+        let asked = request(&self.session, Settle { lease, done: true }, Wait::None).await;
         answer(asked, self.session.id(), "done", Wait::None)
     }
 
