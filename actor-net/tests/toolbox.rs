@@ -12,8 +12,8 @@ use std::time::Duration;
 use actor_core::queue::Queue;
 use actor_core::sync::{Event, Lock};
 use actor_core::work_queue::WorkQueue;
-use actor_core::Error;
-use actor_net::{ClusterKey, Node, NodeConfig};
+use actor_core::{Error, WireName};
+use actor_net::{ClusterKey, Node, NodeConfig, RemoteQueue};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A safety net against hangs, never a measure of speed.
@@ -43,6 +43,22 @@ async fn client() -> Node {
     Node::start(any(), key())
         .await
         .expect("a client node starts")
+}
+
+/// A node exporting `queue` as `name`, a client node, and the client's
+/// handle to the queue.
+async fn remote_queue<T>(name: &str, queue: Queue<T>) -> (Node, Node, RemoteQueue<T>)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + WireName + Send + 'static,
+{
+    let server = exporter().await;
+    server.export_queue(name, queue).expect("exported");
+    let node = client().await;
+    let remote = node
+        .lookup_queue::<T>(server.local_addr(), name)
+        .await
+        .expect("found");
+    (server, node, remote)
 }
 
 async fn within<F: Future>(what: &str, future: F) -> F::Output {
@@ -80,15 +96,7 @@ async fn a_remote_queue_is_fifo_across_nodes() {
 
 #[tokio::test]
 async fn get_timeout_on_an_empty_remote_queue_times_out() {
-    let server = exporter().await;
-    server
-        .export_queue("empty", Queue::<u64>::unbounded())
-        .expect("exported");
-    let node = client().await;
-    let queue = node
-        .lookup_queue::<u64>(server.local_addr(), "empty")
-        .await
-        .expect("found");
+    let (_server, _node, queue) = remote_queue("empty", Queue::<u64>::unbounded()).await;
     let limit = Duration::from_millis(200);
     match within("get_timeout", queue.get_timeout(limit)).await {
         Err(Error::QueueTimeout {
@@ -108,15 +116,7 @@ async fn get_timeout_on_an_empty_remote_queue_times_out() {
 
 #[tokio::test]
 async fn get_timeout_on_a_queue_whose_node_is_gone_fails_instead_of_waiting() {
-    let server = exporter().await;
-    server
-        .export_queue("gone", Queue::<u64>::unbounded())
-        .expect("exported");
-    let node = client().await;
-    let queue = node
-        .lookup_queue::<u64>(server.local_addr(), "gone")
-        .await
-        .expect("found");
+    let (server, _node, queue) = remote_queue("gone", Queue::<u64>::unbounded()).await;
     server.shutdown().await;
     drop(server);
     // The reference keeps trying to reconnect; the caller's own bound
@@ -129,15 +129,7 @@ async fn get_timeout_on_a_queue_whose_node_is_gone_fails_instead_of_waiting() {
 
 #[tokio::test]
 async fn a_closed_remote_queue_drains_then_refuses() {
-    let server = exporter().await;
-    server
-        .export_queue("closing", Queue::<String>::unbounded())
-        .expect("exported");
-    let node = client().await;
-    let queue = node
-        .lookup_queue::<String>(server.local_addr(), "closing")
-        .await
-        .expect("found");
+    let (_server, _node, queue) = remote_queue("closing", Queue::<String>::unbounded()).await;
     for word in ["a", "b"] {
         queue.put(word.to_owned()).await.expect("put");
     }
@@ -158,15 +150,7 @@ async fn a_closed_remote_queue_drains_then_refuses() {
 
 #[tokio::test]
 async fn try_put_on_a_full_remote_queue_hands_the_item_back() {
-    let server = exporter().await;
-    server
-        .export_queue("full", Queue::<String>::bounded(1))
-        .expect("exported");
-    let node = client().await;
-    let queue = node
-        .lookup_queue::<String>(server.local_addr(), "full")
-        .await
-        .expect("found");
+    let (_server, _node, queue) = remote_queue("full", Queue::<String>::bounded(1)).await;
     queue
         .try_put("first".to_owned())
         .await
