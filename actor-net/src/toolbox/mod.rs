@@ -28,9 +28,11 @@
 //! dropping a lock guard from before does nothing.
 //!
 //! Time limits (`get_timeout`, `lock_timeout`, ...) are enforced by the
-//! exporting node, where the waiting happens; network failures surface as the
-//! errors of a remote ask ([`Error::Failed`] naming the node, or
-//! [`Error::Stopped`]). Errors name the queue (or lock) by the [`ActorId`] of
+//! exporting node, where the waiting happens, and bounded on the calling side
+//! too, at the limit plus a few seconds of grace: a request to a node that
+//! is gone fails rather than waits for it to come back. Network failures
+//! surface as the errors of a remote ask ([`Error::Failed`] naming the node,
+//! [`Error::Timeout`], or [`Error::Stopped`]). Errors name the queue (or lock) by the [`ActorId`] of
 //! the handle's reference, which is what this process knows it by.
 //!
 //! # One request at a time per handle
