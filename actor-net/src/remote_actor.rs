@@ -73,6 +73,11 @@ impl<A: Actor> Accepts<A> {
     where
         A: Handler<M>,
     {
+        // Listing a type twice changes nothing: its number must stay the
+        // index it got first.
+        if self.by_type.contains_key(&TypeId::of::<M>()) {
+            return self;
+        }
         let name = M::wire_name().into_owned();
         let ty = u32::try_from(self.by_type.len()).unwrap_or(u32::MAX);
         self.by_name.insert(name.clone(), decode::<A, M>);
@@ -229,4 +234,51 @@ fn encode<A: Handler<M>, M: RemoteMessage>(
             Err(reason) => reply.fail(reason),
         }) as PendingReply
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use actor_core::{Context, Message};
+
+    use super::*;
+
+    struct Twice;
+    impl Actor for Twice {}
+    impl WireName for Twice {
+        fn wire_name() -> Cow<'static, str> {
+            Cow::Borrowed("test.twice")
+        }
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Ping;
+    impl Message for Ping {
+        type Reply = ();
+    }
+    impl WireName for Ping {
+        fn wire_name() -> Cow<'static, str> {
+            Cow::Borrowed("test.ping")
+        }
+    }
+    impl RemoteMessage for Ping {}
+    impl Handler<Ping> for Twice {
+        async fn handle(&mut self, _: Ping, _: &mut Context<Self>) {}
+    }
+    impl RemoteActor for Twice {
+        fn accepts(messages: &mut Accepts<Self>) {
+            messages.accept::<Ping>().accept::<Ping>();
+        }
+    }
+
+    #[test]
+    fn a_type_listed_twice_keeps_its_first_number() {
+        let accepts = Accepts::<Twice>::of();
+        assert_eq!(accepts.len(), 1);
+        let outbound = accepts
+            .outbound(TypeId::of::<Ping>())
+            .expect("Ping is accepted");
+        assert_eq!((outbound.ty, outbound.name.as_str()), (0, "test.ping"));
+    }
 }
