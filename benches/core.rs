@@ -12,12 +12,17 @@
 //!
 //! Each workload asserts its count, so a broken runtime cannot report a figure.
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actor::prelude::*;
 use tokio::sync::{mpsc, oneshot, Notify};
+
+use harness::{median, on_worker, options, percentile, runtime};
 
 // ---------------------------------------------------------------- the actor
 
@@ -506,53 +511,6 @@ fn idle_in_child(count: usize, raw: bool, multi: bool) -> f64 {
         .expect("the idle child prints bytes per actor")
 }
 
-// ---------------------------------------------------------------- harness
-
-struct Options {
-    rounds: usize,
-    scale: u64,
-    only: Option<String>,
-}
-
-fn options() -> Options {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    Options {
-        rounds: if quick { 1 } else { 5 },
-        scale: if quick { 10 } else { 1 },
-        only: args.into_iter().find(|a| !a.starts_with("--")),
-    }
-}
-
-fn runtime(multi: bool) -> tokio::runtime::Runtime {
-    let mut builder = if multi {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    builder.enable_all().build().expect("a tokio runtime")
-}
-
-/// Runs a workload inside a task, so that on the multi-thread runtime the
-/// client sits on a worker thread, as actor code does, rather than on the
-/// thread that called `block_on`.
-fn on_worker<T: Send + 'static>(
-    rt: &tokio::runtime::Runtime,
-    workload: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    rt.block_on(async { tokio::spawn(workload).await.expect("the workload finished") })
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
 /// Runs baseline and ours alternately `rounds` times; returns median rates
 /// (operations per second) as (baseline, ours).
 fn compare<B, O, BF, OF>(
@@ -586,10 +544,6 @@ fn report(workload: &str, flavor: &str, unit: &str, (baseline, ours): (f64, f64)
     );
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p) as usize]
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, kind, flavor, count] = &args[..] {
@@ -600,7 +554,7 @@ fn main() {
             return;
         }
     }
-    let opts = options();
+    let opts = options(5);
     let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
     println!(
         "actor core benchmarks: {} rounds, median; cost = baseline rate / actor rate (1.00x = as cheap as raw tokio)",

@@ -19,11 +19,16 @@
 //! configuration runs on a `multi_thread` runtime with 2 workers (the
 //! machine's cores) and on a `current_thread` runtime.
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actor::queue::Queue;
 use tokio::sync::{mpsc, Mutex};
+
+use harness::{median, runtime};
 
 /// Items moved per run.
 const ITEMS: u64 = 1_000_000;
@@ -130,22 +135,6 @@ async fn baseline(items: u64) -> Duration {
     let elapsed = start.elapsed();
     assert_eq!(sum, expected_sum(items), "every item taken exactly once");
     elapsed
-}
-
-fn runtime(multi: bool) -> tokio::runtime::Runtime {
-    let mut builder = if multi {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    builder.enable_all().build().expect("a tokio runtime")
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
 }
 
 fn main() {

@@ -16,6 +16,8 @@
 //! round. Every workload asserts its count, so a broken transport cannot
 //! report a figure.
 
+#[path = "../../../benches/support/harness.rs"]
+mod harness;
 mod queue;
 mod raw;
 
@@ -26,6 +28,8 @@ use std::time::{Duration, Instant};
 use actor_core::{spawn, Actor, Context, Handler, Message, RemoteMessage, WireName};
 use actor_net::{Accepts, ClusterKey, Node, RemoteActor};
 use serde::{Deserialize, Serialize};
+
+use harness::{median, on_worker, options, percentile, runtime};
 
 // ---------------------------------------------------------------- actors
 
@@ -262,56 +266,6 @@ fn memory_in_child(multi: bool) -> Vec<f64> {
         .collect()
 }
 
-// ---------------------------------------------------------------- harness
-
-struct Options {
-    rounds: usize,
-    scale: u64,
-    only: Option<String>,
-}
-
-fn options() -> Options {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    Options {
-        rounds: if quick { 1 } else { 3 },
-        scale: if quick { 10 } else { 1 },
-        only: args.into_iter().find(|a| !a.starts_with("--")),
-    }
-}
-
-fn runtime(multi: bool) -> tokio::runtime::Runtime {
-    let mut builder = if multi {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    builder.enable_all().build().expect("a tokio runtime")
-}
-
-/// Runs a workload inside a task, so that on the multi-thread runtime the
-/// client sits on a worker thread, as actor code does.
-fn on_worker<T: Send + 'static>(
-    rt: &tokio::runtime::Runtime,
-    workload: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    rt.block_on(async { tokio::spawn(workload).await.expect("the workload finished") })
-}
-
-fn median(mut samples: Vec<f64>) -> f64 {
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p) as usize]
-}
-
 type Latencies = (Duration, Vec<Duration>);
 
 fn rate(runs: &[Latencies], n: usize) -> f64 {
@@ -339,7 +293,7 @@ fn main() {
             return;
         }
     }
-    let opts = options();
+    let opts = options(3);
     let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
     let (rounds, s) = (opts.rounds, opts.scale);
     println!("actor-net benchmarks: {rounds} rounds, median; raw quinn baselines in the same run");
