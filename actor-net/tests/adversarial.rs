@@ -4,6 +4,8 @@
 //! or refuse that peer only: the node keeps serving real nodes, and no task
 //! panics.
 
+#[path = "support/any_certificate.rs"]
+mod any_certificate;
 mod common;
 
 use std::net::SocketAddr;
@@ -12,13 +14,10 @@ use std::sync::{Arc, Once};
 
 use actor_core::spawn;
 use actor_net::Node;
+use any_certificate::AnyCertificate;
 use common::*;
 use quinn::{Connection, ConnectionError, Endpoint, RecvStream, SendStream, VarInt};
 use ring::hmac;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::{Deserialize, Serialize};
 
 /// Close codes of the protocol.
@@ -46,45 +45,6 @@ fn count_panics() {
 
 fn no_task_panicked() {
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a node task panicked");
-}
-
-/// Accepts any certificate, checks the handshake signature.
-#[derive(Debug)]
-struct AnyCertificate(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
 }
 
 /// A TLS-complete QUIC connection to `addr`, and the endpoint it lives on.
