@@ -13,7 +13,7 @@ use actor_core::queue::Queue;
 use actor_core::sync::{Event, Lock};
 use actor_core::work_queue::WorkQueue;
 use actor_core::{Error, WireName};
-use actor_net::{ClusterKey, Node, NodeConfig, RemoteQueue};
+use actor_net::{ClusterKey, Node, NodeConfig, RemoteQueue, RemoteWorkQueue};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A safety net against hangs, never a measure of speed.
@@ -56,6 +56,22 @@ where
     let node = client().await;
     let remote = node
         .lookup_queue::<T>(server.local_addr(), name)
+        .await
+        .expect("found");
+    (server, node, remote)
+}
+
+/// A node exporting the work queue `queue` as `name`, a client node, and
+/// the client's handle to it.
+async fn remote_work_queue<T>(name: &str, queue: WorkQueue<T>) -> (Node, Node, RemoteWorkQueue<T>)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + WireName + Send + 'static,
+{
+    let server = exporter().await;
+    server.export_work_queue(name, queue).expect("exported");
+    let node = client().await;
+    let remote = node
+        .lookup_work_queue::<T>(server.local_addr(), name)
         .await
         .expect("found");
     (server, node, remote)
@@ -243,16 +259,8 @@ async fn two_producers_and_two_consumers_move_each_item_exactly_once() {
 
 #[tokio::test]
 async fn a_waiting_get_of_a_node_that_shuts_down_is_withdrawn() {
-    let server = exporter().await;
     let local = Queue::<String>::unbounded();
-    server
-        .export_queue("mail", local.clone())
-        .expect("exported");
-    let node = client().await;
-    let queue = node
-        .lookup_queue::<String>(server.local_addr(), "mail")
-        .await
-        .expect("found");
+    let (_server, node, queue) = remote_queue("mail", local.clone()).await;
     let waiting = tokio::spawn(async move { queue.get().await });
     let getters = |n: usize| {
         let local = local.clone();
@@ -278,16 +286,8 @@ async fn a_waiting_get_of_a_node_that_shuts_down_is_withdrawn() {
 
 #[tokio::test]
 async fn a_dropped_remote_work_item_is_delivered_again_and_done_acknowledges() {
-    let server = exporter().await;
     let local = WorkQueue::<String>::unbounded();
-    server
-        .export_work_queue("dishes", local.clone())
-        .expect("exported");
-    let node = client().await;
-    let queue = node
-        .lookup_work_queue::<String>(server.local_addr(), "dishes")
-        .await
-        .expect("found");
+    let (_server, _node, queue) = remote_work_queue("dishes", local.clone()).await;
     queue.put("noodles".to_owned()).await.expect("put");
     let first = queue.get().await.expect("taken");
     assert_eq!((first.as_str(), first.deliveries()), ("noodles", 1));
