@@ -13,11 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::actor::Actor;
-use crate::cell::{self, Cell, Control};
 use crate::error::{Error, SendError};
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
 use crate::recipient::Recipient;
+use crate::runtime::{self, send, Cell, Control};
 use crate::stop::StopReason;
 
 /// A strong, typed reference to a running actor.
@@ -57,7 +57,7 @@ impl<A: Actor> ActorRef<A> {
     where
         A: Handler<M>,
     {
-        cell::tell(&*self.cell, message).await
+        send::tell(&*self.cell, message).await
     }
 
     /// Sends a message if the mailbox has room now.
@@ -68,7 +68,7 @@ impl<A: Actor> ActorRef<A> {
     where
         A: Handler<M>,
     {
-        cell::try_tell(&*self.cell, message)
+        send::try_tell(&*self.cell, message)
     }
 
     /// Sends a message and waits for the reply, with no time limit.
@@ -81,7 +81,7 @@ impl<A: Actor> ActorRef<A> {
     where
         A: Handler<M>,
     {
-        cell::ask(&*self.cell, message).await
+        send::ask(&*self.cell, message).await
     }
 
     /// Like [`ask`](Self::ask), but gives up after `timeout` (waiting for room
@@ -98,7 +98,7 @@ impl<A: Actor> ActorRef<A> {
     where
         A: Handler<M>,
     {
-        cell::ask_timeout(&*self.cell, message, timeout).await
+        send::ask_timeout(&*self.cell, message, timeout).await
     }
 
     /// Asks the actor to stop gracefully: new messages are refused, the ones
@@ -124,7 +124,7 @@ impl<A: Actor> ActorRef<A> {
     /// Waits until the actor has stopped (its `stopped` hook included) and
     /// returns why. Returns at once for an actor that already stopped.
     pub async fn join(&self) -> StopReason {
-        cell::join(&*self.cell).await
+        runtime::join(&*self.cell).await
     }
 
     /// Whether the actor has not ended yet.
@@ -217,7 +217,7 @@ impl<A: Actor> WeakActorRef<A> {
     /// Waits until the actor has stopped and returns why, without keeping it
     /// alive meanwhile.
     pub async fn join(&self) -> StopReason {
-        cell::join(&*self.cell).await
+        runtime::join(&*self.cell).await
     }
 }
 

@@ -14,11 +14,11 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::actor::Actor;
 use crate::actor_ref::{ActorRef, WeakActorRef};
-use crate::cell::{self, Cell, Control};
 use crate::id::ActorId;
 use crate::link::{self, Down, Exit, MonitorRef, Watchable};
-use crate::mailbox::Interrupt;
 use crate::message::{Handler, Message};
+use crate::runtime::mailbox::Interrupt;
+use crate::runtime::{self, Cell, Control};
 use crate::stop::StopReason;
 use crate::timer::TimerHandle;
 
@@ -93,7 +93,7 @@ impl<A: Actor> Context<A> {
         let parent = self.id();
         let children = &mut self.dependents().children;
         children.retain(|c| c.0.is_alive());
-        let child = crate::spawn::start(child, Some(parent));
+        let child = crate::runtime::task::start(child, Some(parent));
         child.cell().add_sender();
         children.push(Child(child.cell().clone()));
         child
@@ -251,11 +251,11 @@ impl<A: Actor> Context<A> {
             } else {
                 child.stop_with(StopReason::Shutdown);
             }
-            let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, cell::join(&**child)).await;
+            let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, runtime::join(&**child)).await;
             if ended.is_err() {
                 tracing::warn!(child = %child.id(), "child did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it");
                 child.kill();
-                cell::join(&**child).await;
+                runtime::join(&**child).await;
             }
         }
     }

@@ -9,10 +9,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cell::{self, MessageSink};
 use crate::error::{Error, SendError};
 use crate::id::ActorId;
 use crate::message::Message;
+use crate::runtime::{self, send, MessageSink};
 use crate::stop::StopReason;
 
 /// A strong reference to an actor that handles `M`, of any type.
@@ -31,7 +31,7 @@ impl<M: Message> Recipient<M> {
         self.sink.id()
     }
 
-    pub(crate) fn control(&self) -> std::sync::Arc<dyn crate::cell::Control> {
+    pub(crate) fn control(&self) -> std::sync::Arc<dyn crate::runtime::Control> {
         self.sink.clone()
     }
 
@@ -40,7 +40,7 @@ impl<M: Message> Recipient<M> {
     /// # Errors
     /// As [`ActorRef::tell`](crate::ActorRef::tell).
     pub async fn tell(&self, message: M) -> Result<(), SendError<M>> {
-        cell::tell(&*self.sink, message).await
+        send::tell(&*self.sink, message).await
     }
 
     /// Sends a message if the mailbox has room now.
@@ -48,7 +48,7 @@ impl<M: Message> Recipient<M> {
     /// # Errors
     /// As [`ActorRef::try_tell`](crate::ActorRef::try_tell).
     pub fn try_tell(&self, message: M) -> Result<(), SendError<M>> {
-        cell::try_tell(&*self.sink, message)
+        send::try_tell(&*self.sink, message)
     }
 
     /// Sends a message and waits for the reply.
@@ -56,7 +56,7 @@ impl<M: Message> Recipient<M> {
     /// # Errors
     /// As [`ActorRef::ask`](crate::ActorRef::ask).
     pub async fn ask(&self, message: M) -> Result<M::Reply, Error> {
-        cell::ask(&*self.sink, message).await
+        send::ask(&*self.sink, message).await
     }
 
     /// Sends a message and waits for the reply at most `timeout`.
@@ -64,7 +64,7 @@ impl<M: Message> Recipient<M> {
     /// # Errors
     /// As [`ActorRef::ask_timeout`](crate::ActorRef::ask_timeout).
     pub async fn ask_timeout(&self, message: M, timeout: Duration) -> Result<M::Reply, Error> {
-        cell::ask_timeout(&*self.sink, message, timeout).await
+        send::ask_timeout(&*self.sink, message, timeout).await
     }
 
     /// Asks the actor to stop gracefully, as [`ActorRef::stop`](crate::ActorRef::stop).
@@ -79,7 +79,7 @@ impl<M: Message> Recipient<M> {
 
     /// Waits until the actor has stopped and returns why.
     pub async fn join(&self) -> StopReason {
-        cell::join(&*self.sink).await
+        runtime::join(&*self.sink).await
     }
 
     /// Whether the actor has not ended yet.

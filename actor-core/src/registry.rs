@@ -13,9 +13,9 @@ use dashmap::DashMap;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorRef;
-use crate::cell::{Cell, Control};
 use crate::error::Error;
 use crate::id::ActorId;
+use crate::runtime::{Cell, Control};
 
 struct Registration {
     id: ActorId,

@@ -55,7 +55,7 @@ use crate::actor_ref::ActorRef;
 use crate::error::{Error, SendError};
 use crate::id::ActorId;
 use crate::recipient::Recipient;
-use crate::spawn::spawn;
+use crate::spawn;
 
 use dispatcher::{Close, Dispatcher, Join, Stats, Submit, Terminate};
 use task::{notify_sink, Callback, Completion, Sink};

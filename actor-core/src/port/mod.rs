@@ -45,7 +45,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use crate::actor_ref::ActorRef;
 use crate::error::Error;
 use crate::id::ActorId;
-use crate::spawn::spawn;
+use crate::spawn;
 use crate::stop::StopReason;
 
 use program::{read_output, watch_program, CloseStdin, Exit, PortActor, Write};

@@ -17,8 +17,8 @@ use crate::actor_ref::WeakActorRef;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
-use crate::mailbox::Interrupt;
 use crate::message::{Handler, Message};
+use crate::runtime::mailbox::Interrupt;
 use crate::stop::StopReason;
 
 /// How the program ended, as its watcher saw it.

@@ -34,7 +34,7 @@ use crate::actor_ref::ActorRef;
 use crate::context::Context;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
-use crate::spawn::spawn;
+use crate::spawn;
 use crate::work_queue::WorkId;
 
 /// The actor that owns one queue.

@@ -25,14 +25,14 @@ use tokio::sync::oneshot;
 
 use crate::actor::{Actor, MailboxCapacity};
 use crate::actor_ref::ActorRef;
-use crate::cell::Cell;
-use crate::envelope::{Envelope, Parcel, ReplySender};
 use crate::error::Error;
 use crate::id::ActorId;
-use crate::link;
-use crate::mailbox::Delivery;
 use crate::message::{Handler, Message};
 use crate::registry;
+use crate::runtime::envelope::{Envelope, Parcel, ReplySender};
+use crate::runtime::mailbox::Delivery;
+use crate::runtime::watchers;
+use crate::runtime::Cell;
 use crate::stop::StopReason;
 
 /// A message for actor `A` whose type only it knows, with the reply channel
@@ -279,7 +279,7 @@ impl<A: Actor> Proxy<A> {
     /// `None`: `Killed`, or the reason given to `stop`, or `Normal`.
     pub fn end_requested(&self) -> StopReason {
         match self.cell.mailbox.interrupt() {
-            crate::mailbox::Interrupt::Now => self.cell.mailbox.interrupt_reason(),
+            crate::runtime::mailbox::Interrupt::Now => self.cell.mailbox.interrupt_reason(),
             _ => StopReason::Normal,
         }
     }
@@ -290,7 +290,7 @@ impl<A: Actor> Proxy<A> {
     /// keeps accepting messages. A network layer calls this when it loses the
     /// connection to the actor and means to reconnect.
     pub fn interrupted(&self, reason: &StopReason) {
-        link::fire(&*self.cell, reason, false);
+        watchers::fire(&*self.cell, reason, false);
     }
 
     /// Ends the reference for good with `reason`: queued messages are dropped
@@ -309,7 +309,7 @@ impl<A: Actor> Proxy<A> {
         drop(queued);
         drop(std::mem::take(&mut self.batch));
         registry::forget(&self.cell);
-        link::fire(&*self.cell, &reason, true);
+        watchers::fire(&*self.cell, &reason, true);
         self.cell.mailbox.terminate();
     }
 }

@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
-use crate::spawn::spawn;
+use crate::spawn;
 
 impl<T: Send + 'static> State for Vec<T> {
     const NAME: &'static str = "SharedList";

@@ -12,7 +12,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
-use crate::spawn::spawn;
+use crate::spawn;
 
 /// What a [`SharedMap`]'s keys must be: `Eq + Hash + Send + 'static`. It is
 /// implemented for every such type.

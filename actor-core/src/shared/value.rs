@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
-use crate::spawn::spawn;
+use crate::spawn;
 
 /// The state of a [`SharedValue`]'s owner.
 #[derive(Clone)]

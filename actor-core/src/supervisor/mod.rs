@@ -28,7 +28,6 @@
 //!   ([`ActorRef::start_child`]); a supervisor without initial children is
 //!   OTP's dynamic supervisor.
 
-mod child;
 mod intensity;
 mod spec;
 
@@ -42,16 +41,15 @@ use tokio::time::Instant;
 
 use crate::actor::{Actor, BoxError, MailboxCapacity};
 use crate::actor_ref::ActorRef;
-use crate::cell;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
-use crate::mailbox::Interrupt;
 use crate::message::{Handler, Message};
+use crate::runtime;
+use crate::runtime::mailbox::Interrupt;
 use crate::stop::StopReason;
 
-use child::{ChildExit, ExitSlot};
-pub(crate) use child::{ChildLink, Decision};
+use crate::runtime::supervised::{ChildExit, ChildExited, ChildLink, Decision, ExitSlot};
 pub use intensity::{Backoff, Intensity};
 use intensity::{Jitter, RestartLog};
 use spec::{AnySpec, StartedChild};
@@ -194,7 +192,7 @@ impl Supervisor {
         if let Err(reason) = outcome {
             // As in OTP, a child that fails to start is not added.
             slot.wait().await.stop();
-            cell::join(&*child.control).await;
+            runtime::join(&*child.control).await;
             return Err(Error::StartFailed { actor, reason });
         }
         tracing::debug!(child = %spec.id, %actor, "child started");
@@ -366,7 +364,7 @@ impl Supervisor {
         if let Some(exit) = self.end_run(j, level).await {
             exit.stop();
         }
-        cell::join(&*control).await;
+        runtime::join(&*control).await;
         self.children[j].started = None;
     }
 
@@ -381,7 +379,7 @@ impl Supervisor {
     /// one (others stay listed, as in OTP, until terminated).
     async fn retire(&mut self, j: usize) {
         if let Some(started) = self.children[j].started.take() {
-            cell::join(&*started.control).await;
+            runtime::join(&*started.control).await;
         }
         if self.children[j].spec.restart == Restart::Temporary {
             self.children.remove(j);
@@ -449,15 +447,6 @@ impl Actor for Supervisor {
             self.shut_down(j, Interrupt::Now).await;
         }
     }
-}
-
-/// A child's run ended; its exit waits in its slot.
-pub(crate) struct ChildExited {
-    pub(crate) key: u64,
-}
-
-impl Message for ChildExited {
-    type Reply = ();
 }
 
 impl Handler<ChildExited> for Supervisor {

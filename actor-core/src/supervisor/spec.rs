@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use crate::actor::Actor;
 use crate::actor_ref::ActorRef;
-use crate::cell::Control;
 use crate::id::ActorId;
-use crate::spawn::{self, Factory, StartedSignal};
+use crate::runtime::supervised::{self, ChildLink, Factory, StartedSignal};
+use crate::runtime::Control;
 use crate::stop::StopReason;
-use crate::supervisor::child::ChildLink;
+use crate::supervisor::Supervisor;
 
 /// When a child that ended is restarted (OTP's `restart`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,7 +145,7 @@ pub(crate) struct StartedChild {
     pub(crate) type_name: &'static str,
 }
 
-type Starter = dyn Fn(ActorId, ChildLink, StartedSignal) -> StartedChild + Send + Sync;
+type Starter = dyn Fn(ActorId, ChildLink<Supervisor>, StartedSignal) -> StartedChild + Send + Sync;
 
 /// A child specification with the actor type erased.
 #[derive(Clone)]
@@ -165,7 +165,7 @@ impl<A: Actor> From<ChildSpec<A>> for AnySpec {
             shutdown: spec.shutdown,
             start: Arc::new(move |parent, link, started| {
                 let actor: ActorRef<A> =
-                    spawn::start_supervised(factory.clone(), parent, link, started);
+                    supervised::start_supervised(factory.clone(), parent, link, started);
                 StartedChild {
                     control: actor.cell().clone(),
                     actor_ref: Box::new(actor),

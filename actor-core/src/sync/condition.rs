@@ -24,11 +24,11 @@ use super::lock::{self, Lock, LockGuard};
 use super::{granted, Waiters};
 use crate::actor::{Actor, MailboxCapacity};
 use crate::actor_ref::ActorRef;
-use crate::cell::Control;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
+use crate::runtime::Control;
 
 /// A condition variable: tasks wait on it holding its [`Lock`] and are woken
 /// by [`notify`](Self::notify) or [`notify_all`](Self::notify_all), first

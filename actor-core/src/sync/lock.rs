@@ -19,12 +19,12 @@ use tokio::sync::oneshot;
 use super::{granted, offer, release_from_drop, Grant, Waiters};
 use crate::actor::{Actor, MailboxCapacity};
 use crate::actor_ref::ActorRef;
-use crate::cell::Control;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::link::{self, Down, MonitorRef, Watchable};
 use crate::message::{Handler, Message};
+use crate::runtime::Control;
 
 /// A lock that one holder at a time may hold; waiters are served in the order
 /// they asked.

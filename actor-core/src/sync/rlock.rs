@@ -20,12 +20,12 @@ use tokio::sync::oneshot;
 use super::{granted, offer, release_from_drop, Grant, Waiters};
 use crate::actor::{Actor, MailboxCapacity};
 use crate::actor_ref::ActorRef;
-use crate::cell::Control;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::link::{self, Down, MonitorRef, Watchable};
 use crate::message::{Handler, Message};
+use crate::runtime::Control;
 
 /// Who holds a re-entrant lock: an actor, or a task owner made with
 /// [`Owner::task`]. Shown in [`Error::NotLockOwner`] and by

@@ -14,10 +14,10 @@ use std::ptr::NonNull;
 use tokio::sync::oneshot;
 
 use crate::actor::Actor;
-use crate::catch::CatchPanic;
 use crate::context::Context;
 use crate::message::{Handler, Message};
-use crate::slot::{HandlerSlot, Outcome};
+use crate::runtime::handler_slot::{HandlerSlot, Outcome};
+use crate::runtime::panic_guard::CatchPanic;
 use crate::stop::StopReason;
 
 /// Words of inline storage in an envelope.

@@ -15,11 +15,11 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use crate::actor::Actor;
-use crate::cell::Cell;
 use crate::context::Context;
-use crate::envelope::Envelope;
-use crate::mailbox::{Delivery, Interrupt};
-use crate::slot::HandlerSlot;
+use crate::runtime::envelope::Envelope;
+use crate::runtime::handler_slot::HandlerSlot;
+use crate::runtime::mailbox::{Delivery, Interrupt};
+use crate::runtime::Cell;
 use crate::stop::StopReason;
 
 /// Takes messages from the mailbox and handles them, one at a time, until the

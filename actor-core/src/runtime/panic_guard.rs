@@ -12,8 +12,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::actor::Actor;
-use crate::cell::Cell;
-use crate::mailbox::Interrupt;
+use crate::runtime::mailbox::Interrupt;
+use crate::runtime::Cell;
 
 /// Polls a future, turning a panic into an `Err` with the panic's payload.
 pub(crate) struct CatchPanic<F>(pub(crate) F);

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::link::Watchers;
+use crate::runtime::watchers::Watchers;
 use crate::stop::StopReason;
 
 /// Messages the queue's buffer holds when it is first allocated.

@@ -1,0 +1,58 @@
+//! The runtime: how an actor's messages reach it and how its task runs them.
+//! Private to the crate; the public kernel types (`ActorRef`, `Recipient`,
+//! `Context`, links, the registry, `spawn`) are thin faces over it.
+//!
+//! # The tell path, in words
+//!
+//! 1. A reference (`ActorRef<A>`, `Recipient<M>`) points at the actor's
+//!    [`Cell`]: its id and its [`Mailbox`](mailbox::Mailbox). `tell` wraps the
+//!    message in a [`Parcel`](envelope::Parcel) and seals it into an
+//!    [`Envelope<A>`](envelope::Envelope): a pointer to a static table of
+//!    operations for that message type plus three words of inline storage, so
+//!    a small message is not boxed ([`send`]).
+//! 2. The mailbox takes the envelope under one short lock: into its inline
+//!    head slot when empty, else onto its queue; a full bounded mailbox parks
+//!    the sender in a first-come first-served line. The actor's waker is taken
+//!    under the lock and woken after it is released.
+//! 3. The actor's task ([`task`]) runs the [`MessageLoop`](message_loop::MessageLoop):
+//!    it takes every queued envelope under one lock acquisition, checks the
+//!    interrupt flag (an atomic load) before each, and opens each envelope
+//!    into the [`HandlerSlot`](handler_slot::HandlerSlot): the handler's
+//!    future is built in the actor's one reusable buffer, polled there, and
+//!    dropped there. Each message spends a unit of tokio's cooperative budget.
+//! 4. A panic in a handler is caught by the handler's own guard
+//!    ([`panic_guard`]) while its reply sender is still in hand, so an asker
+//!    is told `Failed` with the reason; the run then ends.
+//! 5. When a run ends, its links and monitors fire ([`watchers`]); a
+//!    supervised actor's task then waits for its supervisor's decision and
+//!    runs the next instance on the same mailbox ([`supervised`]).
+//!
+//! # What the `unsafe` here relies on
+//!
+//! - **Handler slot** (`handler_slot.rs`): the future in the slot borrows the
+//!   actor and its context through raw pointers taken once per run. The
+//!   message loop touches neither while the slot is occupied, never moves
+//!   them during the run, and empties the slot (dropping the future in place)
+//!   before the actor or context is dropped or moved.
+//! - **Envelope** (`envelope.rs`): the inline storage holds exactly the value
+//!   its operations table was built for; the table's functions are the only
+//!   code that reads it, and each envelope is opened, rejected or discarded
+//!   exactly once.
+//! - **Panic guard** (`panic_guard.rs`): structural pinning of the wrapped
+//!   future; it is never moved out of its pin.
+//!
+//! Everything else in the crate is safe code.
+
+pub(crate) mod actor_cell;
+pub(crate) mod envelope;
+pub(crate) mod handler_slot;
+pub(crate) mod mailbox;
+pub(crate) mod message_loop;
+pub(crate) mod panic_guard;
+pub(crate) mod send;
+pub(crate) mod supervised;
+pub(crate) mod task;
+pub(crate) mod watchers;
+
+pub(crate) use actor_cell::{join, Cell, Control};
+pub(crate) use send::MessageSink;
