@@ -172,6 +172,18 @@ impl<A: Actor> Context<A> {
         self.end_after_handler(StopReason::failed(description));
     }
 
+    /// Stops this actor once the current handler returns, with `reason`:
+    /// what [`stop`](Self::stop) (with [`StopReason::Normal`]) and
+    /// [`fail`](Self::fail) (with [`StopReason::Failed`]) do, for any reason.
+    /// An actor that stands for something outside it (a port stands for a
+    /// program) ends with what became of that thing, such as
+    /// [`StopReason::ExitStatus`]. A supervisor treats the reason as it treats
+    /// any: [`StopReason::is_failure`] decides whether a transient child is
+    /// restarted.
+    pub fn stop_with(&mut self, reason: StopReason) {
+        self.end_after_handler(reason);
+    }
+
     fn end_after_handler(&self, reason: StopReason) {
         self.cell.mailbox.raise(Interrupt::AfterHandler, reason);
     }

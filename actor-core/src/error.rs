@@ -204,7 +204,7 @@ pub enum Error {
         /// The actor that owns the state.
         owner: ActorId,
         /// The panic message.
-        reason: String,
+        reason: StopReason,
     },
     /// A [`Port`](crate::port::Port) could not start its program.
     #[error(

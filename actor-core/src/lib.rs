@@ -46,21 +46,15 @@ mod error;
 mod id;
 pub mod link;
 mod message;
-pub mod pipe;
-pub mod pool;
-pub mod port;
-pub mod queue;
 mod recipient;
 mod registry;
 pub mod remote;
 mod runtime;
-pub mod shared;
 mod spawn;
 mod stop;
 mod supervisor;
-pub mod sync;
 mod timer;
-pub mod work_queue;
+mod toolbox;
 
 pub use actor::{Actor, BoxError, MailboxCapacity, DEFAULT_MAILBOX_CAPACITY};
 pub use actor_ref::{ActorRef, WeakActorRef};
@@ -68,7 +62,7 @@ pub use blocking::run_blocking;
 pub use context::{Context, CHILD_SHUTDOWN_TIMEOUT};
 pub use error::{Error, SendError};
 pub use id::ActorId;
-pub use link::{Down, Exit, MonitorId, MonitorRef, Watchable};
+pub use link::{AnyActorRef, Down, Exit, MonitorId, MonitorRef, Watchable};
 pub use message::{Handler, Message};
 pub use recipient::Recipient;
 pub use registry::{lookup, register, unregister};
@@ -81,6 +75,7 @@ pub use supervisor::{
     Backoff, ChildInfo, ChildSpec, Intensity, Restart, Shutdown, Strategy, Supervisor,
 };
 pub use timer::TimerHandle;
+pub use toolbox::{pipe, pool, port, queue, shared, sync, work_queue};
 
 /// Everything an application needs: `use actor_core::prelude::*;`.
 pub mod prelude {

@@ -91,8 +91,65 @@ impl fmt::Debug for MonitorRef {
 }
 
 /// A reference to an actor that can be monitored or linked to:
-/// [`ActorRef`], [`WeakActorRef`] or [`Recipient`].
-pub trait Watchable: sealed::Sealed {}
+/// [`ActorRef`], [`WeakActorRef`], [`Recipient`] or [`AnyActorRef`].
+pub trait Watchable: sealed::Sealed {
+    /// An untyped reference to the same actor, for its lifecycle only.
+    fn any_ref(&self) -> AnyActorRef {
+        AnyActorRef {
+            control: self.control(),
+        }
+    }
+}
+
+/// A reference to an actor of any type, for its lifecycle only: its id,
+/// whether it runs, how it ended. It can be monitored and linked to (it is
+/// [`Watchable`]), which is what code that keeps track of actors it knows
+/// nothing about needs (a lock watching whoever holds it, say). It carries
+/// no messages and, like a [`WeakActorRef`], does not keep the actor running.
+///
+/// ```
+/// use actor_core::{spawn, Actor, StopReason, Watchable};
+///
+/// struct Idle;
+/// impl Actor for Idle {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let idle = spawn(Idle);
+/// let any = idle.any_ref();
+/// assert_eq!(any.id(), idle.id());
+/// idle.stop();
+/// assert_eq!(any.join().await, StopReason::Normal);
+/// assert!(!any.is_alive());
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AnyActorRef {
+    control: Arc<dyn Control>,
+}
+
+impl AnyActorRef {
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.control.id()
+    }
+
+    /// Whether the actor is running (a supervised actor between two runs
+    /// counts as running).
+    pub fn is_alive(&self) -> bool {
+        self.control.is_alive()
+    }
+
+    /// Waits for the actor to end for good, and returns why it ended.
+    pub async fn join(&self) -> StopReason {
+        crate::runtime::join(&*self.control).await
+    }
+}
+
+impl fmt::Debug for AnyActorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AnyActorRef").field(&self.id()).finish()
+    }
+}
 
 // `Control` is crate-private, and so is this trait in practice: the module is
 // private, so no one outside can name `Sealed` or call `control`.
@@ -117,6 +174,12 @@ pub(crate) mod sealed {
         }
     }
 
+    impl Sealed for AnyActorRef {
+        fn control(&self) -> Arc<dyn Control> {
+            self.control.clone()
+        }
+    }
+
     impl<M: Message> Sealed for Recipient<M> {
         fn control(&self) -> Arc<dyn Control> {
             Recipient::control(self)
@@ -127,6 +190,7 @@ pub(crate) mod sealed {
 impl<A: Actor> Watchable for ActorRef<A> {}
 impl<A: Actor> Watchable for WeakActorRef<A> {}
 impl<M: Message> Watchable for Recipient<M> {}
+impl Watchable for AnyActorRef {}
 
 /// A notifier that delivers `Down` to `watcher`, waiting for room if its
 /// mailbox is full (a down notice must not be lost).

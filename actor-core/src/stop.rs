@@ -39,8 +39,18 @@ impl StopReason {
         matches!(self, StopReason::Failed(_) | StopReason::ExitStatus(_))
     }
 
-    /// A failure built from a caught panic's payload.
-    pub(crate) fn from_panic(place: &str, payload: &(dyn Any + Send)) -> Self {
+    /// A failure built from a caught panic's payload (what
+    /// [`std::panic::catch_unwind`] returns): `Failed("panicked in PLACE:
+    /// MESSAGE")`, with the panic's message when it is text.
+    ///
+    /// ```
+    /// use actor_core::StopReason;
+    ///
+    /// let panic = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+    /// let reason = StopReason::from_panic("my task", &*panic);
+    /// assert_eq!(reason.to_string(), "failed: panicked in my task: boom");
+    /// ```
+    pub fn from_panic(place: &str, payload: &(dyn Any + Send)) -> Self {
         StopReason::failed(panic_message(place, payload))
     }
 }

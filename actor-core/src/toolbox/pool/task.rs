@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::Message;
-use crate::recipient::Recipient;
-use crate::stop::panic_message;
+use crate::ActorId;
+use crate::Error;
+use crate::Message;
+use crate::Recipient;
+use crate::StopReason;
 
 /// Identifies one task of a pool. A pool numbers its tasks from 1 in the order
 /// they were submitted; it displays as `#7`.
@@ -148,7 +148,7 @@ impl<T: Send + 'static> TaskHandle<T> {
                     tracing::error!(
                         task = %task,
                         "{}",
-                        panic_message("a pool task's callback", &*panic)
+                        StopReason::from_panic("a pool task's callback", &*panic)
                     );
                 }
             }

@@ -12,20 +12,18 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use super::{granted, offer, release_from_drop, Grant, Waiters};
-use crate::actor::{Actor, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::link::{self, Down, MonitorRef, Watchable};
-use crate::message::{Handler, Message};
-use crate::runtime::Control;
+use crate::link::{AnyActorRef, Down, MonitorRef, Watchable};
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Actor, MailboxCapacity};
+use crate::{Handler, Message};
 
 /// Who holds a re-entrant lock: an actor, or a task owner made with
 /// [`Owner::task`]. Shown in [`Error::NotLockOwner`] and by
@@ -62,7 +60,7 @@ static NEXT_TASK_OWNER: AtomicU64 = AtomicU64::new(1);
 #[derive(Clone)]
 pub struct Owner {
     id: OwnerId,
-    watch: Option<Arc<dyn Control>>,
+    watch: Option<AnyActorRef>,
 }
 
 impl Owner {
@@ -84,7 +82,7 @@ impl Owner {
     /// The actor `actor` refers to, watched: the lock is released if its run
     /// ends while it holds the lock.
     pub fn watching(actor: &impl Watchable) -> Owner {
-        let control = actor.control();
+        let control = actor.any_ref();
         Owner {
             id: OwnerId::Actor(control.id()),
             watch: Some(control),
@@ -417,7 +415,7 @@ impl RLockActor {
         hold.depth += 1;
         if hold.monitor.is_none() {
             if let Some(watch) = owner.watch {
-                hold.monitor = Some(link::monitor(watch, link::down_notifier(ctx.weak_ref())));
+                hold.monitor = Some(ctx.monitor(&watch));
             }
         }
         true

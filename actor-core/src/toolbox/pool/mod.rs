@@ -51,11 +51,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::actor_ref::ActorRef;
-use crate::error::{Error, SendError};
-use crate::id::ActorId;
-use crate::recipient::Recipient;
 use crate::spawn;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Recipient;
+use crate::{Error, SendError};
 
 use dispatcher::{Close, Dispatcher, Join, Stats, Submit, Terminate};
 use task::{notify_sink, Callback, Completion, Sink};

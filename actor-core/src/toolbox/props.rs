@@ -15,9 +15,9 @@ use std::task::Poll;
 
 use proptest::prelude::*;
 
-use super::Queue;
-use crate::error::{Error, SendError};
+use super::queue::Queue;
 use crate::work_queue::{WorkItem, WorkQueue};
+use crate::{Error, SendError};
 
 async fn poll_once<F: Future + ?Sized>(mut future: Pin<&mut F>) -> Poll<F::Output> {
     poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await

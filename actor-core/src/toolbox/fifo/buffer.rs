@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::oneshot;
 
-use crate::work_queue::WorkId;
+use super::WorkId;
 
 /// Why a get or put did not succeed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

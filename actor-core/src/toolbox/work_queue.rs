@@ -65,27 +65,11 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use crate::error::{Error, SendError};
-use crate::id::ActorId;
-use crate::queue::{refusal_error, Client, Door, Ledger, Patience, QueueStatus, Refusal};
-
-/// The number a work queue gives an item when it admits it; unique within
-/// that queue, and kept when the item is delivered again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct WorkId(u64);
-
-impl WorkId {
-    /// The number.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for WorkId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
+pub use super::fifo::WorkId;
+use super::fifo::{Client, Door, Ledger, Patience, Refusal};
+use super::queue::{refusal_error, QueueStatus};
+use crate::ActorId;
+use crate::{Error, SendError};
 
 /// An item as the work queue's actor stores it.
 pub(crate) struct Entry<T> {

@@ -5,12 +5,12 @@ use std::future::Future;
 use std::marker::PhantomData;
 
 use super::{ask, Owner, Snapshot, State, Update};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
 use crate::spawn;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Handler, Message};
 
 /// The state of a [`SharedValue`]'s owner.
 #[derive(Clone)]

@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use super::task::Completion;
 use super::TaskId;
-use crate::actor::Actor;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use crate::Actor;
+use crate::ActorId;
+use crate::Context;
+use crate::Error;
+use crate::{Handler, Message};
 
 tokio::task_local! {
     /// The worker running the current task, for tasks that are futures.

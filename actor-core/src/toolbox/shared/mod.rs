@@ -47,13 +47,13 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::actor::Actor;
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
-use crate::stop::panic_message;
+use crate::Actor;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::StopReason;
+use crate::{Handler, Message};
 
 pub use list::SharedList;
 pub use map::{MapKey, SharedMap};
@@ -87,7 +87,7 @@ impl<S: State> Actor for Owner<S> {
 pub(crate) fn guarded<R>(owner: ActorId, op: impl FnOnce() -> R) -> Result<R, Error> {
     catch_unwind(AssertUnwindSafe(op)).map_err(|panic| Error::SharedStatePanicked {
         owner,
-        reason: panic_message("a shared-state operation", &*panic),
+        reason: StopReason::from_panic("a shared-state operation", &*panic),
     })
 }
 

@@ -29,13 +29,13 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::buffer::{Buffer, Counts, Getter, Got, Ledger, Placed, Putter, Refusal, Wait};
-use crate::actor::{Actor, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use super::WorkId;
 use crate::spawn;
-use crate::work_queue::WorkId;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::{Actor, MailboxCapacity};
+use crate::{Handler, Message};
 
 /// The actor that owns one queue.
 pub(crate) struct QueueActor<T, L> {

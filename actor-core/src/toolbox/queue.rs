@@ -55,19 +55,13 @@
 //! # Ok(()) }
 //! ```
 
-mod actor;
-mod buffer;
-#[cfg(test)]
-mod props;
-
 use std::fmt;
 use std::time::Duration;
 
-pub(crate) use actor::{Client, Door, Patience};
-pub(crate) use buffer::{Counts, Ledger, Plain, Refusal};
+use super::fifo::{Client, Counts, Patience, Plain, Refusal};
 
-use crate::error::{Error, SendError};
-use crate::id::ActorId;
+use crate::ActorId;
+use crate::{Error, SendError};
 
 /// A FIFO queue shared by any number of producers and consumers. See the
 /// [module documentation](self).

@@ -42,11 +42,11 @@ use std::sync::Arc;
 use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 
-use crate::actor_ref::ActorRef;
-use crate::error::Error;
-use crate::id::ActorId;
 use crate::spawn;
-use crate::stop::StopReason;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Error;
+use crate::StopReason;
 
 use program::{read_output, watch_program, CloseStdin, Exit, PortActor, Write};
 

@@ -77,11 +77,11 @@ use std::collections::VecDeque;
 
 use tokio::sync::oneshot;
 
-use crate::actor::Actor;
-use crate::actor_ref::ActorRef;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use crate::Actor;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Error;
+use crate::{Handler, Message};
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condition::{Condition, WaitError};

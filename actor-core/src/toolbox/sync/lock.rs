@@ -11,20 +11,18 @@
 //! releases the hold when the holder's run ends, however it ends.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use super::{granted, offer, release_from_drop, Grant, Waiters};
-use crate::actor::{Actor, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::link::{self, Down, MonitorRef, Watchable};
-use crate::message::{Handler, Message};
-use crate::runtime::Control;
+use crate::link::{AnyActorRef, Down, MonitorRef, Watchable};
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Actor, MailboxCapacity};
+use crate::{Handler, Message};
 
 /// A lock that one holder at a time may hold; waiters are served in the order
 /// they asked.
@@ -107,7 +105,7 @@ impl Lock {
     /// # Errors
     /// As [`lock`](Self::lock).
     pub async fn lock_for(&self, holder: &impl Watchable) -> Result<LockGuard, Error> {
-        let reply = self.ask_for(Some(holder.control())).await?;
+        let reply = self.ask_for(Some(holder.any_ref())).await?;
         granted(reply, self.id()).await
     }
 
@@ -146,7 +144,7 @@ impl Lock {
     /// Queues a request for the lock; the guard will come on the receiver.
     async fn ask_for(
         &self,
-        watch: Option<Arc<dyn Control>>,
+        watch: Option<AnyActorRef>,
     ) -> Result<oneshot::Receiver<LockGuard>, Error> {
         let (reply, receiver) = oneshot::channel();
         self.actor.tell(Acquire { reply, watch }).await?;
@@ -180,7 +178,7 @@ pub struct LockGuard {
     lock_id: ActorId,
     token: u64,
     /// The holder the lock watches, if the hold came from `lock_for`.
-    watch: Option<Arc<dyn Control>>,
+    watch: Option<AnyActorRef>,
 }
 
 impl LockGuard {
@@ -196,7 +194,7 @@ impl LockGuard {
 
     /// The holder watched for this hold, to keep watching it when a
     /// condition takes the lock again for the same holder.
-    pub(crate) fn watch(&self) -> Option<Arc<dyn Control>> {
+    pub(crate) fn watch(&self) -> Option<AnyActorRef> {
         self.watch.clone()
     }
 }
@@ -228,7 +226,7 @@ impl fmt::Debug for LockGuard {
 pub(crate) struct LockActor {
     held: Option<Hold>,
     next_token: u64,
-    waiters: Waiters<LockGuard, Option<Arc<dyn Control>>>,
+    waiters: Waiters<LockGuard, Option<AnyActorRef>>,
 }
 
 /// The current hold: its token (a stale guard's release carries an older
@@ -254,7 +252,7 @@ impl LockActor {
     fn grant(
         &mut self,
         reply: oneshot::Sender<LockGuard>,
-        watch: Option<Arc<dyn Control>>,
+        watch: Option<AnyActorRef>,
         ctx: &mut Context<Self>,
     ) -> bool {
         let token = self.next_token;
@@ -268,8 +266,7 @@ impl LockActor {
         if !offer(reply, guard) {
             return false;
         }
-        let monitor =
-            watch.map(|holder| link::monitor(holder, link::down_notifier(ctx.weak_ref())));
+        let monitor = watch.map(|holder| ctx.monitor(&holder));
         self.held = Some(Hold { token, monitor });
         true
     }
@@ -299,7 +296,7 @@ impl LockActor {
 /// turn.
 pub(crate) struct Acquire {
     pub(crate) reply: oneshot::Sender<LockGuard>,
-    pub(crate) watch: Option<Arc<dyn Control>>,
+    pub(crate) watch: Option<AnyActorRef>,
 }
 
 impl Message for Acquire {

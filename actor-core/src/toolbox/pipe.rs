@@ -55,8 +55,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{Error, SendError};
-use crate::queue::{refusal_error, Client, Ledger, Patience, Refusal};
+use super::fifo::{Client, Ledger, Patience, Refusal};
+use super::queue::refusal_error;
+use crate::{Error, SendError};
 
 /// How many values one direction of a pipe holds before `send` waits.
 pub const PIPE_CAPACITY: usize = 64;

@@ -26,14 +26,14 @@ use tokio::sync::oneshot;
 
 use super::worker::{ErasedJob, Fail, PoolWorker, Run};
 use super::{PoolStats, TaskId};
-use crate::actor::{Actor, BoxError, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
 use crate::link::Down;
-use crate::message::{Handler, Message};
-use crate::supervisor::{ChildSpec, Restart, Strategy, Supervisor};
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Actor, BoxError, MailboxCapacity};
+use crate::{ChildSpec, Restart, Strategy, Supervisor};
+use crate::{Handler, Message};
 
 /// A pool's dispatcher: the queue, the idle workers, and the bookkeeping of
 /// close, join and terminate.

@@ -12,14 +12,13 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::CHUNK_SIZE;
-use crate::actor::Actor;
-use crate::actor_ref::WeakActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
-use crate::runtime::mailbox::Interrupt;
-use crate::stop::StopReason;
+use crate::Actor;
+use crate::ActorId;
+use crate::Context;
+use crate::Error;
+use crate::StopReason;
+use crate::WeakActorRef;
+use crate::{Handler, Message};
 
 /// How the program ended, as its watcher saw it.
 pub(crate) type Exit = Result<ExitStatus, String>;
@@ -183,7 +182,6 @@ impl Handler<ProgramExited> for PortActor {
             },
             Err(reason) => StopReason::failed(format_args!("program {:?}: {reason}", self.program)),
         };
-        // Like `ctx.stop()`, with the program's status as the reason.
-        ctx.cell().mailbox.raise(Interrupt::AfterHandler, reason);
+        ctx.stop_with(reason);
     }
 }

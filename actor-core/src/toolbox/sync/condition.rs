@@ -15,20 +15,19 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use super::lock::{self, Lock, LockGuard};
 use super::{granted, Waiters};
-use crate::actor::{Actor, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
-use crate::runtime::Control;
+use crate::ActorId;
+use crate::ActorRef;
+use crate::AnyActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Actor, MailboxCapacity};
+use crate::{Handler, Message};
 
 /// A condition variable: tasks wait on it holding its [`Lock`] and are woken
 /// by [`notify`](Self::notify) or [`notify_all`](Self::notify_all), first
@@ -296,7 +295,7 @@ struct ConditionActor {
     /// The lock's actor, asked for the lock on each woken waiter's behalf.
     lock: ActorRef<lock::LockActor>,
     /// Waiters with their ticket and the holder their lock was watching.
-    waiters: Waiters<LockGuard, (u64, Option<Arc<dyn Control>>)>,
+    waiters: Waiters<LockGuard, (u64, Option<AnyActorRef>)>,
 }
 
 impl Actor for ConditionActor {
@@ -312,7 +311,7 @@ impl Actor for ConditionActor {
 impl ConditionActor {
     /// Queues the waiter's request for the lock; the lock sends the guard
     /// straight to the waiter.
-    fn wake(&self, reply: oneshot::Sender<LockGuard>, watch: Option<Arc<dyn Control>>) {
+    fn wake(&self, reply: oneshot::Sender<LockGuard>, watch: Option<AnyActorRef>) {
         // The lock's mailbox is unbounded and the lock lives as long as this
         // condition holds its reference, so this is not refused.
         let _ = self.lock.try_tell(lock::Acquire { reply, watch });
@@ -323,7 +322,7 @@ impl ConditionActor {
 struct Wait {
     ticket: u64,
     reply: oneshot::Sender<LockGuard>,
-    watch: Option<Arc<dyn Control>>,
+    watch: Option<AnyActorRef>,
 }
 
 impl Message for Wait {

@@ -17,12 +17,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::{granted, Waiters};
-use crate::actor::{Actor, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Actor, MailboxCapacity};
+use crate::{Handler, Message};
 
 /// A barrier for `parties` parties, reusable round after round.
 ///

@@ -16,12 +16,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::{granted, offer, release_from_drop, Grant, Waiters};
-use crate::actor::{Actor, MailboxCapacity};
-use crate::actor_ref::ActorRef;
-use crate::context::Context;
-use crate::error::Error;
-use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use crate::ActorId;
+use crate::ActorRef;
+use crate::Context;
+use crate::Error;
+use crate::{Actor, MailboxCapacity};
+use crate::{Handler, Message};
 
 /// A semaphore: `permits` holders at a time; the others wait, served in the
 /// order they asked.
