@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{drain, gate, poll_once, Gate, GateKey};
 use tokio::sync::{mpsc, oneshot};
 

@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{gate, Gate, GateKey};
 
 /// Checks what it receives and replies with a digest of it.

@@ -8,7 +8,7 @@ use std::pin::pin;
 use std::sync::mpsc as std_mpsc;
 use std::thread::ThreadId;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{poll_once, quiet_deliberate_panics, DELIBERATE};
 use tokio::sync::oneshot;
 

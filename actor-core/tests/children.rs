@@ -10,8 +10,8 @@
 
 use std::pin::pin;
 
-use actor::prelude::*;
-use actor::CHILD_SHUTDOWN_TIMEOUT;
+use actor_core::prelude::*;
+use actor_core::CHILD_SHUTDOWN_TIMEOUT;
 use actor_test_support::{drain, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;

@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::pin::pin;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
 use tokio::sync::mpsc;
 

@@ -7,9 +7,9 @@
 //! Names are process-wide and tests run in parallel, so every test uses names
 //! of its own.
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 // `unregister` is not in the prelude (unlike `register` and `lookup`).
-use actor::unregister;
+use actor_core::unregister;
 use actor_test_support::{quiet_deliberate_panics, DELIBERATE};
 
 /// A registered service that answers with its tag.

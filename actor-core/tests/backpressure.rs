@@ -10,7 +10,7 @@
 use std::pin::pin;
 use std::time::Duration;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{gate, poll_once, Gate};
 
 /// Logs the notes it handles; its mailbox holds `CAP` messages.

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{gate, Gate};
 use tokio::sync::{mpsc, oneshot};
 

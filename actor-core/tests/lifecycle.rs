@@ -8,7 +8,7 @@
 
 use std::pin::pin;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use actor_test_support::{drain, gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
 use tokio::sync::mpsc;
 
