@@ -147,7 +147,7 @@ pub(crate) async fn recipients() -> Result<(), Error> {
     Ok(())
 }
 
-/// Per-actor state, after the seed's `threading.local()` example: the student
+/// Per-actor state, after the Python tutorial's `threading.local()` example: the student
 /// is a field, so every helper reaches it through `self`.
 #[derive(Actor)]
 struct Student {
@@ -155,7 +155,7 @@ struct Student {
 }
 
 impl Student {
-    /// The seed's `process_student()`: no argument needed to find "my" student.
+    /// The tutorial's `process_student()`: no argument needed to find "my" student.
     fn greeting(&self, me: ActorId) -> String {
         format!("Hello, {} (in {me})", self.name)
     }
@@ -163,7 +163,7 @@ impl Student {
 
 #[messages]
 impl Student {
-    /// The seed's `process_thread(name)`. The context is passed through from
+    /// The tutorial's `process_thread(name)`. The context is passed through from
     /// the handler; it is not a field of the message.
     #[message]
     fn process_student(&self, ctx: &Context<Self>) -> String {

@@ -33,7 +33,7 @@
 //! the hand-written path throughout (`impl Actor`, `impl Message`,
 //! `impl Handler`), which is all the macros generate.
 //!
-//! What the Python seeds needed and this does not: no `Lock` around shared
+//! What the Python tutorials needed and this does not: no `Lock` around shared
 //! state (state belongs to one actor and changes only through its messages),
 //! no `'done'` sentinel and no `terminate()` to end a reader (actors are
 //! stopped, and say why they ended), and no `threading.local` (an actor's

@@ -45,7 +45,7 @@ pub(crate) async fn blocking_work() -> Result<(), Error> {
     Ok(())
 }
 
-/// The seeds' `Pool(4)` with five tasks: the fifth waits for a free worker.
+/// Python's `Pool(4)` with five tasks: the fifth waits for a free worker.
 pub(crate) async fn pool() -> Result<(), Error> {
     section("A pool of 4 workers: five tasks, the fifth waits for a free one");
     let pool = actor::pool::Pool::new(4);
