@@ -1,5 +1,5 @@
-//! Scenario 7 of the seeds: the lost update on `balance`, impossible by
-//! construction.
+//! The lost update on `balance` that Python fixes with `threading.Lock`,
+//! impossible here by construction.
 //!
 //! The Python tutorial runs two threads that each do, 100,000 times,
 //! `balance = balance + n; balance = balance - n` (n = 5 and n = 8) on a shared
@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use actor::prelude::*;
 
-/// How many deposit-then-withdraw rounds each task runs, as in the seed.
+/// How many deposit-then-withdraw rounds each task runs, as in the tutorial.
 const ROUNDS: u32 = 100_000;
 
 /// The bank account. Its fields are private to the actor: the only way to
@@ -58,7 +58,7 @@ impl Account {
     /// Adds `n` to the balance.
     #[message]
     fn deposit(&mut self, n: i64) {
-        // The seed's `balance = balance + n`, written as the two steps that
+        // The tutorial's `balance = balance + n`, written as the two steps that
         // race in Python: read into a temporary, then write back. Nothing can
         // run between them, because this handler has `&mut self`: no other
         // message is handled until it returns.
@@ -89,7 +89,7 @@ impl Account {
     }
 }
 
-/// The seed's `run_thread(n)`: deposit n, then withdraw n, `ROUNDS` times.
+/// The tutorial's `run_thread(n)`: deposit n, then withdraw n, `ROUNDS` times.
 async fn run_task(account: ActorRef<Account>, n: i64) -> Result<(), Error> {
     for _ in 0..ROUNDS {
         // `tell` waits while the mailbox is full, so a fast sender cannot run

@@ -1,5 +1,5 @@
-//! Scenario 14 of the seeds: CPU-bound work that uses every core, without
-//! starving anyone.
+//! CPU-bound work that uses every core, without starving anyone: what
+//! Python needs processes for, because of the GIL.
 //!
 //! The Python tutorial starts `cpu_count()` busy threads and sees one core in
 //! use: the GIL lets one thread run Python code at a time, so CPU-bound work
@@ -19,7 +19,7 @@
 //!
 //! Each cruncher also keeps its own tally (jobs, primes found, time spent) in
 //! its own fields: the per-thread state that Python keeps in a
-//! `threading.local()` (scenario 15) is simply the actor's state here, reached
+//! `threading.local()` is simply the actor's state here, reached
 //! through `self` in every handler, never passed around and never shared.
 //!
 //! Run it with `cargo run --release --example cores` (debug works too; the job
@@ -80,7 +80,7 @@ fn calibrate(target: Duration) -> u64 {
 // ---------------------------------------------------------------------------
 // The cruncher: one CPU-bound job at a time, off the runtime's worker threads.
 
-/// Counts primes. Its fields are its own (scenario 15): no thread-local, no
+/// Counts primes. Its fields are its own (what `threading.local()` was for): no thread-local, no
 /// lock, no tally passed from function to function.
 #[derive(Actor, Default)]
 struct Cruncher {

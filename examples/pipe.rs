@@ -1,5 +1,5 @@
-//! Scenario 5 of the seeds: the two ends of a pipe, and "closed" when the
-//! other end is gone.
+//! The two ends of a pipe, as with Python's `multiprocessing.Pipe`, and
+//! "closed" when the other end is gone.
 //!
 //! The Python tutorial shows three things about `multiprocessing.Pipe()`:
 //!
@@ -33,9 +33,9 @@ use actor::prelude::*;
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Values sent in part 3 (the seed: 6, numbered 0 to 5).
+    /// Values sent in part 3 (the tutorial: 6, numbered 0 to 5).
     pub values: u64,
-    /// Consumers sharing the receiving end in part 3 (the seed: 2).
+    /// Consumers sharing the receiving end in part 3 (the tutorial: 2).
     pub consumers: usize,
     /// Print every value received in part 3.
     pub verbose: bool,
@@ -75,7 +75,7 @@ async fn duplex() -> Result<(String, String), Error> {
     Ok((at_right, at_left))
 }
 
-/// The seed's child process `f(parent_conn, child_conn)`, as an actor.
+/// The tutorial's child process `f(parent_conn, child_conn)`, as an actor.
 #[derive(Actor)]
 struct Child {
     from_parent: PipeReceiver<String>,
@@ -124,7 +124,7 @@ async fn until_closed() -> Result<Vec<String>, Error> {
     Ok(greetings)
 }
 
-/// One of the seed's `consumer(p, name)` processes, as an actor. It
+/// One of the tutorial's `consumer(p, name)` processes, as an actor. It
 /// receives from the moment it starts until the pipe is closed, then answers
 /// [`Received`] with what it got.
 #[derive(Actor)]

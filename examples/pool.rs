@@ -1,21 +1,21 @@
-//! Scenario 2 of the seeds: a pool of workers.
+//! A pool of workers, as with Python's `multiprocessing.Pool`.
 //!
 //! The Python tutorial creates `Pool(4)`, submits five `long_time_task`s with
 //! `apply_async`, then `close()`s and `join()`s the pool. Its output shows
 //! tasks 0 to 3 starting at once and task 4 waiting until one of them has
-//! finished: the pool runs at most four at a time, by design. The other seeds
+//! finished: the pool runs at most four at a time, by design. The other tutorials
 //! add `apply` (submit and wait), `AsyncResult.get()`, `map`, a `callback`
 //! run in the main process, and `terminate()`.
 //!
 //! Here the pool is a dispatcher actor and four worker actors under a
-//! supervisor. Part 1 is the seed's story, with timestamps: task 4 starts
+//! supervisor. Part 1 is the tutorial's story, with timestamps: task 4 starts
 //! only when a worker is free. Part 2 shows the rest of the toolbox: `apply`,
 //! handles, `map`, a callback run on the submitting side (not on a worker), a
 //! panicking task that fails alone while its worker is restarted, and
 //! `terminate`. The example exits with a non-zero status if task 4 did not
 //! wait.
 //!
-//! Run it with `cargo run --example pool`; add `-- --long` for the seed's
+//! Run it with `cargo run --example pool`; add `-- --long` for the tutorial's
 //! timings (each task sleeps up to 3 s instead of up to 0.6 s).
 
 use std::sync::{Arc, Mutex};
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use actor::pool::{current_worker, Pool};
 use actor::prelude::*;
 
-/// Each task's sleep, as a fraction of the longest (the seed draws
+/// Each task's sleep, as a fraction of the longest (the tutorial draws
 /// `random.random() * 3` seconds; fixed here so that every run tells the same
 /// story).
 const SLEEPS: [f64; 5] = [0.9, 0.5, 0.7, 1.0, 0.4];
@@ -37,7 +37,7 @@ fn since(t0: Instant) -> f64 {
     t0.elapsed().as_secs_f64()
 }
 
-/// The worker running the caller, for printing (the seed prints its pid).
+/// The worker running the caller, for printing (the tutorial prints its pid).
 fn worker() -> String {
     current_worker().map_or_else(
         || "the submitting side (no worker)".to_owned(),
@@ -45,7 +45,7 @@ fn worker() -> String {
     )
 }
 
-/// The seed's `long_time_task(name)`: a closure, so it runs on a thread of
+/// The tutorial's `long_time_task(name)`: a closure, so it runs on a thread of
 /// the blocking pool and may sleep like Python's `time.sleep`.
 fn long_time_task(
     name: u32,
@@ -123,7 +123,7 @@ async fn main() -> Result<(), Error> {
         n * n
     };
 
-    // `apply`: submit and wait, as the seed's synchronous `p.apply(work, (i,))`.
+    // `apply`: submit and wait, as the tutorial's synchronous `p.apply(work, (i,))`.
     let nine = pool.apply(move || square(3)).await?;
     println!("apply(work, 3) = {nine}");
 
@@ -141,7 +141,7 @@ async fn main() -> Result<(), Error> {
     println!("map(work, 0..5) = {:?}", pool.map(0..5, square).await?);
 
     // A callback: run on the submitting side when the task is done, as the
-    // seed's `callback=call` runs in the main process, not in the pool.
+    // tutorial's `callback=call` runs in the main process, not in the pool.
     let urls = [
         "http://www.baidu.com",
         "http://www.sina.com",

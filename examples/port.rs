@@ -1,5 +1,5 @@
-//! Scenario 11 of the seeds: an external program driven through its stdin
-//! and stdout.
+//! An external program driven through its stdin and stdout, as with
+//! Python's `subprocess.Popen(...).communicate()`.
 //!
 //! The Python tutorial runs `subprocess.Popen(['nslookup'], stdin=PIPE,
 //! stdout=PIPE)` and `communicate(b'set q=mx\npython.org\nexit\n')`, then
@@ -44,7 +44,7 @@ fn calculator() -> Result<(Port, &'static str), Error> {
 async fn main() -> Result<(), Error> {
     let long = std::env::args().any(|a| a == "--long");
 
-    // 1. The seed's communicate(), with sort.
+    // 1. The tutorial's communicate(), with sort.
     let words = ["set q=mx", "python.org", "exit"];
     let sort = Port::spawn(Command::new("sort"))?;
     println!("$ sort   ({}, pid {:?})", sort.id(), sort.pid());

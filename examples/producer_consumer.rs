@@ -1,4 +1,5 @@
-//! Scenario 3 of the seeds: producers and consumers through a bounded queue.
+//! Producers and consumers through a bounded queue, as with Python's
+//! `multiprocessing.Queue`.
 //!
 //! The Python tutorial starts two producer processes (Sam makes biscuits, Tom
 //! makes spicy strips, ten each, sleeping a random while before each) and two
@@ -27,7 +28,7 @@
 //! does not hold.
 //!
 //! Run it with `cargo run --example producer_consumer` (about a second);
-//! `-- --long` runs twenty times slower with more items, closer to the seed's
+//! `-- --long` runs twenty times slower with more items, closer to the tutorial's
 //! one-second naps; `--items N` sets how many each producer makes.
 
 use std::time::Duration;
@@ -39,9 +40,9 @@ use tokio::time::Instant;
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Items each producer makes (the seed: 10).
+    /// Items each producer makes (the tutorial: 10).
     pub items: usize,
-    /// The queue's capacity (the seed's `Queue(10)`).
+    /// The queue's capacity (the tutorial's `Queue(10)`).
     pub capacity: usize,
     /// The longest nap of a producer before each item; consumers nap up to
     /// three times as long after each, so that they fall behind.
@@ -73,7 +74,7 @@ pub struct Report {
     pub longest: usize,
 }
 
-/// A small deterministic random source for the naps (the seed's
+/// A small deterministic random source for the naps (the tutorial's
 /// `random.random()`), so that runs are alike without a dependency.
 struct Naps(u64);
 
@@ -98,7 +99,7 @@ fn stamp(start: Instant) -> String {
     format!("[{:>5}ms]", start.elapsed().as_millis())
 }
 
-/// The seed's `producer(q, name, food)`.
+/// The tutorial's `producer(q, name, food)`.
 #[derive(Actor)]
 struct Producer {
     name: &'static str,
@@ -144,7 +145,7 @@ impl Producer {
     }
 }
 
-/// The seed's `consumer(q, name)`.
+/// The tutorial's `consumer(q, name)`.
 #[derive(Actor)]
 struct Consumer {
     name: &'static str,

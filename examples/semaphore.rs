@@ -1,4 +1,5 @@
-//! Scenario 8 of the seeds: 20 workers, at most 5 at a time.
+//! 20 workers, at most 5 at a time, as with Python's
+//! `threading.BoundedSemaphore(5)`.
 //!
 //! The Python tutorial starts 20 threads that each do
 //! `semaphore.acquire(); time.sleep(1); print(...); semaphore.release()` on a
@@ -16,7 +17,7 @@
 //! with a non-zero status if any of this does not hold.
 //!
 //! Run it with `cargo run --example semaphore`; `-- --work-ms 1000` works as
-//! long as the seed's `time.sleep(1)`, and `--workers N` / `--permits N`
+//! long as the tutorial's `time.sleep(1)`, and `--workers N` / `--permits N`
 //! change the numbers.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -29,11 +30,11 @@ use tokio::time::Instant;
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// How many workers (the seed: 20).
+    /// How many workers (the tutorial: 20).
     pub workers: usize,
-    /// How many may work at once (the seed: `BoundedSemaphore(5)`).
+    /// How many may work at once (the tutorial: `BoundedSemaphore(5)`).
     pub permits: usize,
-    /// How long each works while holding its permit (the seed: 1 s).
+    /// How long each works while holding its permit (the tutorial: 1 s).
     pub work: Duration,
 }
 
@@ -100,7 +101,7 @@ impl Gauge {
     }
 }
 
-/// One of the seed's threads, as an actor.
+/// One of the tutorial's threads, as an actor.
 #[derive(Actor)]
 struct Worker {
     n: usize,
@@ -112,7 +113,7 @@ struct Worker {
 
 #[messages]
 impl Worker {
-    /// The seed's `run(n)`: take a permit, work, give it back.
+    /// The tutorial's `run(n)`: take a permit, work, give it back.
     #[message]
     async fn run(&mut self) -> Result<(), Error> {
         let permit = self.semaphore.acquire().await?;

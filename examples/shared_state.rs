@@ -1,10 +1,10 @@
-//! Scenario 6 of the seeds: state shared by many workers.
+//! State shared by many workers, as with Python's `multiprocessing.Manager()`.
 //!
 //! The Python tutorial makes `dic = Manager().dict({'count': 100})` and
 //! starts 100 processes that each run `with lock: dic['count'] -= 1`; the
 //! result is `{'count': 0}`, and only because of the `Lock`: `-=` on a proxy
 //! is a read and then a write, and two processes can read the same value.
-//! Another seed has ten processes write into a managed dict and append to a
+//! Another tutorial has ten processes write into a managed dict and append to a
 //! managed list.
 //!
 //! Here the dict is a `SharedMap` owned by an actor, and the decrement is one
@@ -27,7 +27,7 @@ use actor::prelude::*;
 use actor::shared::{SharedList, SharedMap, SharedValue};
 use tokio::sync::Barrier;
 
-/// One of the seed's processes, holding a handle to the shared dict.
+/// One of the tutorial's processes, holding a handle to the shared dict.
 #[derive(Actor)]
 struct Worker {
     dic: SharedMap<&'static str, i64>,
@@ -35,7 +35,7 @@ struct Worker {
 
 #[messages]
 impl Worker {
-    /// The seed's `dic['count'] -= 1`, done right: one atomic update. The
+    /// The tutorial's `dic['count'] -= 1`, done right: one atomic update. The
     /// reply is the value this worker saw before its decrement.
     #[message]
     async fn decrement(&mut self) -> Result<Option<i64>, Error> {
@@ -63,7 +63,7 @@ async fn main() -> Result<(), Error> {
     let long = std::env::args().any(|a| a == "--long");
     let workers: i64 = if long { 10_000 } else { 100 };
 
-    // Part 1: the seed's dict and its 100 decrements.
+    // Part 1: the tutorial's dict and its 100 decrements.
     let dic = SharedMap::from_map(HashMap::from([("count", workers)]));
     println!("dic = {:?} (owned by {})", dic.snapshot().await?, dic.id());
     let actors: Vec<_> = (0..workers)
@@ -102,7 +102,7 @@ async fn main() -> Result<(), Error> {
         std::process::exit(1);
     }
 
-    // Part 2: the lost update that the seed's lock prevents.
+    // Part 2: the lost update that the tutorial's lock prevents.
     dic.insert("count", workers).await?;
     let barrier = Arc::new(Barrier::new(actors.len()));
     let unsafe_decrements: Vec<_> = actors
@@ -123,7 +123,7 @@ async fn main() -> Result<(), Error> {
     );
     println!("(a read and a later write are two messages; update() is one)");
 
-    // Part 3: the other seed's dict and list, written by ten workers.
+    // Part 3: the other tutorial's dict and list, written by ten workers.
     let d = SharedMap::new();
     let l = SharedList::from_vec((0..5).collect());
     let tasks: Vec<_> = (0..10)

@@ -1,4 +1,5 @@
-//! Scenario 1 of the seeds: start a child, wait for it, know who your parent is.
+//! Start a child, wait for it, know who your parent is: Python's
+//! `Process(...).start()`, `join()` and `os.getppid()`, as actors.
 //!
 //! This example deliberately shows the hand-written path: every actor is an
 //! `impl Actor`, every message an `impl Message` with its `impl Handler`,
@@ -34,7 +35,7 @@ fn parent_of<A: Actor>(ctx: &Context<A>) -> String {
 // ---------------------------------------------------------------------------
 // Part 1: start and join.
 
-/// The seed's `run_proc(name)`: does its one job as soon as it starts, then
+/// The tutorial's `run_proc(name)`: does its one job as soon as it starts, then
 /// stops itself. The job is in `started`, so no message is needed at all.
 struct RunProc {
     name: &'static str,
@@ -105,7 +106,7 @@ impl Handler<Job> for Finisher {
     }
 }
 
-/// A child with no end of its own, like the seed's daemon consumers: it lives
+/// A child with no end of its own, like the tutorial's daemon consumers: it lives
 /// exactly as long as its parent.
 struct Daemon;
 

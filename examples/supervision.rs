@@ -21,7 +21,7 @@
 //! - Phase 3: bursts in both subtrees exceed `root`'s intensity too: `root`
 //!   stops everything and fails, and the program reports why.
 //!
-//! In the seeds, a crashed child process had to be noticed and restarted by
+//! In the Python tutorials, a crashed child process had to be noticed and restarted by
 //! hand; here the supervisor does it, and a client's reference never changes.
 //!
 //! Run: `cargo run --example supervision` (`-- --seed N --jobs N` to vary).

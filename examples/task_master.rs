@@ -1,4 +1,5 @@
-//! Scenario 13 of the seeds, the master: work handed out over the network.
+//! The master of a distributed master/worker, as with Python's
+//! `multiprocessing.managers.BaseManager`: work handed out over the network.
 //!
 //! The Python tutorial's `task_master.py` registers two `queue.Queue`s with a
 //! `BaseManager` (`get_task_queue`, `get_result_queue`), serves them on port
@@ -11,7 +12,7 @@
 //! Here the master is a [`Node`]: it exports two ordinary [`Queue`] actors
 //! under the names `"task_queue"` and `"result_queue"`, and `task_worker`
 //! (see `examples/task_worker.rs`) looks them up by name and uses them with
-//! the queue's own methods. What differs from the seed:
+//! the queue's own methods. What differs from the tutorial:
 //!
 //! - **The key is never sent.** `authkey` is replaced by a [`ClusterKey`]:
 //!   each side proves it holds the key with an HMAC bound to this TLS
@@ -53,13 +54,13 @@ use actor::{Error, WireName};
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-/// The name the task queue is exported under (the seed's `get_task_queue`).
+/// The name the task queue is exported under (the tutorial's `get_task_queue`).
 pub const TASK_QUEUE: &str = "task_queue";
-/// The name the result queue is exported under (the seed's `get_result_queue`).
+/// The name the result queue is exported under (the tutorial's `get_result_queue`).
 pub const RESULT_QUEUE: &str = "result_queue";
-/// The master's address unless `--addr` says otherwise (the seed's port 5000).
+/// The master's address unless `--addr` says otherwise (the tutorial's port 5000).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5000";
-/// The cluster key unless `--key` says otherwise (the seed's `authkey=b'abc'`).
+/// The cluster key unless `--key` says otherwise (the tutorial's `authkey=b'abc'`).
 pub const DEFAULT_KEY: &str = "abc";
 
 /// How long the master keeps serving after closing the task queue.
@@ -94,7 +95,7 @@ pub fn resolve(addr: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("--addr {addr:?} resolves to no address"))
 }
 
-/// The seed's `random.randint(0, 10000)`: xorshift64 seeded from the clock,
+/// The tutorial's `random.randint(0, 10000)`: xorshift64 seeded from the clock,
 /// so that every run puts other numbers, without a dependency.
 struct Random(u64);
 

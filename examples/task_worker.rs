@@ -1,6 +1,7 @@
-//! Scenario 13 of the seeds, the worker: takes tasks from the master's queue.
+//! The worker of a distributed master/worker, as with Python's
+//! `multiprocessing.managers.BaseManager`: takes tasks from the master's queue.
 //!
-//! The seed's `task_worker.py` connects to the master's `BaseManager` with
+//! The tutorial's `task_worker.py` connects to the master's `BaseManager` with
 //! the same address and `authkey`, takes numbers with `task.get(timeout=1)`,
 //! squares each, sleeps a second and puts the result back, until it meets
 //! `queue.Empty`. Here the worker starts a [`Node`] of its own, proves the
@@ -161,7 +162,7 @@ async fn run(config: &Config) -> Result<(), String> {
             }
         };
         println!("{me}: run task {n} * {n}");
-        // The seed's `time.sleep(1)`: a task takes a while, so that two
+        // The tutorial's `time.sleep(1)`: a task takes a while, so that two
         // workers visibly share the work.
         tokio::time::sleep(config.pause).await;
         let square = n

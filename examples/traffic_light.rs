@@ -1,4 +1,5 @@
-//! Scenario 9 of the seeds: the traffic light.
+//! The traffic light: a light actor drives an event, as Python's
+//! `threading.Event`, and cars wait on it.
 //!
 //! The Python tutorial runs a `light` thread and three `car` threads around a
 //! `threading.Event`. Every second the light counts: green for 10, yellow for
@@ -22,8 +23,8 @@
 //! colours, when each car starts running and stops to wait) and exits with a
 //! non-zero status if the camera ever saw a car move on red.
 //!
-//! `--tick-ms N` sets the length of the seed's one second (default 50 ms, so
-//! the three cycles below take 3 s; `--tick-ms 1000` is the seed's timing),
+//! `--tick-ms N` sets the length of the tutorial's one second (default 50 ms, so
+//! the three cycles below take 3 s; `--tick-ms 1000` is the tutorial's timing),
 //! `--cycles N` how many full cycles the light runs, `--cars N` how many cars
 //! drive.
 
@@ -35,7 +36,7 @@ use actor::prelude::*;
 use actor::sync::Event;
 use tokio::time::Instant;
 
-/// Ticks of green, as in the seed.
+/// Ticks of green, as in the tutorial.
 pub const GREEN_TICKS: u32 = 10;
 /// Ticks of yellow.
 pub const YELLOW_TICKS: u32 = 3;
@@ -49,7 +50,7 @@ const RED_AT: u32 = GREEN_TICKS + YELLOW_TICKS;
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// The length of one of the seed's seconds.
+    /// The length of one of the tutorial's seconds.
     pub tick: Duration,
     /// How many full cycles (green, yellow, red) the light runs before it
     /// turns green a last time and stops.
@@ -73,7 +74,7 @@ impl Default for Config {
 pub enum Colour {
     /// Cars go; the event is set.
     Green,
-    /// Cars still go (the seed keeps the event set); the light is about to
+    /// Cars still go (the tutorial keeps the event set); the light is about to
     /// turn red.
     Yellow,
     /// Cars wait; the event is cleared.
@@ -241,7 +242,7 @@ impl Intersection {
     }
 }
 
-/// The seed's `light()`: counts ticks and drives the event.
+/// The tutorial's `light()`: counts ticks and drives the event.
 #[derive(Actor)]
 #[actor(started = turn_green)]
 struct Light {
@@ -264,7 +265,7 @@ impl Light {
     async fn step(&mut self, ctx: &mut Context<Self>) -> Result<(), Error> {
         self.count += 1;
         match self.count {
-            // Yellow: the seed leaves the event set, so cars keep going.
+            // Yellow: the tutorial leaves the event set, so cars keep going.
             GREEN_TICKS => self.crossing.light(Colour::Yellow, self.cycle, self.cycles),
             RED_AT => {
                 // Cleared first, then shown: once the camera sees red, no car
@@ -305,7 +306,7 @@ impl Handler<Tick> for Light {
     }
 }
 
-/// The seed's `car(n)`.
+/// The tutorial's `car(n)`.
 #[derive(Actor)]
 #[actor(started = start_driving)]
 struct Car {
@@ -320,7 +321,7 @@ impl Car {
         Ok(())
     }
 
-    /// One turn of the seed's loop: go if the event is set, otherwise wait
+    /// One turn of the tutorial's loop: go if the event is set, otherwise wait
     /// for it and then go.
     async fn drive(&mut self) -> Result<(), Error> {
         if !self.green.is_set().await? {

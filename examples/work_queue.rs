@@ -1,4 +1,5 @@
-//! Scenario 4 of the seeds: producers wait until every item is processed.
+//! Producers wait until every item is processed, as with Python's
+//! `multiprocessing.JoinableQueue`.
 //!
 //! The Python tutorial uses a `JoinableQueue`: two producers (111 makes hot
 //! dry noodles, 222 makes zhajiang noodles, ten bowls each) put their bowls,
@@ -8,9 +9,9 @@
 //!
 //! Here the queue is a [`WorkQueue`] actor. [`get`](WorkQueue::get) hands out a
 //! [`WorkItem`](actor::work_queue::WorkItem), a lease on the bowl; the
-//! consumer acknowledges it with `done()`, the `task_done()` of the seed, and
+//! consumer acknowledges it with `done()`, the `task_done()` of the tutorial, and
 //! each producer's `join()` resolves once every bowl put has been
-//! acknowledged. What the seed cannot show, this example does: Tom chokes on
+//! acknowledged. What the tutorial cannot show, this example does: Tom chokes on
 //! his fourth bowl (his actor panics) before acknowledging it. The lease dies
 //! with him, the bowl goes back to the front of the queue, and Sam eats it:
 //! it is delivered again, nothing is lost, nothing is acknowledged twice, and
@@ -33,7 +34,7 @@ use tokio::time::Instant;
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Bowls each producer makes (the seed: 10).
+    /// Bowls each producer makes (the tutorial: 10).
     pub bowls: usize,
     /// How long a consumer takes to eat a bowl.
     pub eat: Duration,
@@ -79,7 +80,7 @@ fn stamp(start: Instant) -> String {
     format!("[{:>5}ms]", start.elapsed().as_millis())
 }
 
-/// The seed's `producer(q, name, food)`: puts its bowls, then joins.
+/// The tutorial's `producer(q, name, food)`: puts its bowls, then joins.
 #[derive(Actor)]
 struct Producer {
     name: &'static str,
@@ -115,7 +116,7 @@ impl Producer {
     }
 }
 
-/// The seed's `consumer(q, name)`.
+/// The tutorial's `consumer(q, name)`.
 #[derive(Actor)]
 struct Consumer {
     name: &'static str,
@@ -162,7 +163,7 @@ impl Consumer {
                 bowl: bowl.clone(),
                 delivery: bowl.deliveries(),
             };
-            bowl.done().await?; // the seed's q.task_done()
+            bowl.done().await?; // the tutorial's q.task_done()
             acknowledged += 1;
             self.log.put(eaten).await.map_err(|refused| refused.error)?;
         }

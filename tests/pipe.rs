@@ -3,22 +3,16 @@
 //!
 //! The story of `examples/pipe.rs`, then each property on its own.
 
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
-use std::task::Poll;
+use std::pin::pin;
 use std::time::Duration;
 
 use actor::pipe::{pipe, pipe_duplex, PIPE_CAPACITY};
 use actor::prelude::*;
+use actor_test_support::poll_once;
 
 #[allow(dead_code)]
 #[path = "../examples/pipe.rs"]
 mod example;
-
-/// Polls `future` once: `Pending` proves it cannot complete now.
-async fn poll_once<F: Future + ?Sized>(mut future: Pin<&mut F>) -> Poll<F::Output> {
-    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
-}
 
 #[tokio::test]
 async fn the_story_duplex_eof_and_two_consumers_without_a_lock() {

@@ -8,8 +8,6 @@
 //! that panics fails only its own handle, and its worker is restarted; a
 //! dropped pool still finishes what it was given.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,7 +16,7 @@ use std::time::Duration;
 
 use actor::pool::{current_worker, Pool, TaskDone, TaskHandle, TaskId};
 use actor::prelude::*;
-use common::{poll_once, quiet_deliberate_panics, DELIBERATE};
+use actor_test_support::{poll_once, quiet_deliberate_panics, DELIBERATE};
 use tokio::sync::{mpsc, oneshot};
 
 /// What tasks report, in the order it happened.

@@ -6,24 +6,18 @@
 //! first served, timeouts and non-waiting variants, `close` with waiting
 //! producers and consumers, and no item lost when a waiting call is dropped.
 
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
+use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
 use actor::prelude::*;
 use actor::queue::Queue;
+use actor_test_support::poll_once;
 use tokio::time::Instant;
 
 #[allow(dead_code)]
 #[path = "../examples/producer_consumer.rs"]
 mod example;
-
-/// Polls `future` once: `Pending` proves it cannot complete now. The real
-/// waker is registered, so awaiting it later still works.
-async fn poll_once<F: Future + ?Sized>(mut future: Pin<&mut F>) -> Poll<F::Output> {
-    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
-}
 
 /// The numbers in `name-N` items, for checking the order of one producer's
 /// items.

@@ -5,14 +5,12 @@
 //! why `update` exists. Lists and values, panics inside an update, and keys
 //! such as `&'static str` used from spawned tasks.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use actor::prelude::*;
 use actor::shared::{SharedList, SharedMap, SharedValue};
-use common::{quiet_deliberate_panics, DELIBERATE};
+use actor_test_support::{quiet_deliberate_panics, DELIBERATE};
 use tokio::sync::Barrier;
 
 /// One of the seed's 100 processes: it decrements the shared count once.

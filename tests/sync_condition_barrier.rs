@@ -10,8 +10,6 @@
 //! party that times out breaks the barrier for everyone rather than leaving
 //! them waiting for ever.
 
-mod common;
-
 use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
@@ -19,17 +17,9 @@ use std::time::Duration;
 
 use actor::prelude::*;
 use actor::sync::{Barrier, BarrierWaitResult, Condition, Lock};
-use common::poll_once;
+use actor_test_support::{poll_once, soon};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-
-/// Awaits `future`, failing the test instead of hanging if it would wait for
-/// ever: on the paused clock the hour passes at once when nothing can run.
-async fn soon<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(3600), future)
-        .await
-        .expect("this would have waited for ever")
-}
 
 // ---------------------------------------------------------------- Condition
 

@@ -6,24 +6,14 @@
 //! may wait for the same event." These tests check each sentence, with car
 //! actors as the waiters, and the timeout that Python's `wait(timeout)` has.
 
-mod common;
-
 use std::pin::pin;
 use std::time::Duration;
 
 use actor::prelude::*;
 use actor::sync::Event;
-use common::poll_once;
+use actor_test_support::{poll_once, soon};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-
-/// Awaits `future`, failing the test instead of hanging if it would wait for
-/// ever: on the paused clock the hour passes at once when nothing can run.
-async fn soon<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(3600), future)
-        .await
-        .expect("this would have waited for ever")
-}
 
 /// A car that waits for green when told to, and says when it went.
 struct Car;

@@ -8,8 +8,6 @@
 //! guard cannot unlock someone else's hold, and that a re-entrant lock refuses
 //! a release by anyone but its owner.
 
-mod common;
-
 use std::pin::pin;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,17 +16,9 @@ use std::time::Duration;
 
 use actor::prelude::*;
 use actor::sync::{Lock, LockGuard, Owner, OwnerId, RLock};
-use common::{gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
+use actor_test_support::{gate, poll_once, quiet_deliberate_panics, soon, Gate, DELIBERATE};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
-
-/// Awaits `future`, failing the test instead of hanging if it would wait for
-/// ever: on the paused clock the hour passes at once when nothing can run.
-async fn soon<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(3600), future)
-        .await
-        .expect("this would have waited for ever")
-}
 
 // ---------------------------------------------------------------- the seed
 

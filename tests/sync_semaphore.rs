@@ -9,8 +9,6 @@
 //! a plain one accepts it, a timed-out acquire not losing a permit, and a
 //! permit coming back when the actor holding it panics.
 
-mod common;
-
 #[allow(dead_code)]
 #[path = "../examples/semaphore.rs"]
 mod semaphore_example;
@@ -20,16 +18,8 @@ use std::time::Duration;
 
 use actor::prelude::*;
 use actor::sync::Semaphore;
-use common::{gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
+use actor_test_support::{gate, poll_once, quiet_deliberate_panics, soon, Gate, DELIBERATE};
 use tokio::time::Instant;
-
-/// Awaits `future`, failing the test instead of hanging if it would wait for
-/// ever: on the paused clock the hour passes at once when nothing can run.
-async fn soon<F: std::future::Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(3600), future)
-        .await
-        .expect("this would have waited for ever")
-}
 
 #[tokio::test(start_paused = true)]
 async fn twenty_workers_run_at_most_five_at_a_time_and_all_finish() {

@@ -5,41 +5,22 @@
 //! The story of `examples/work_queue.rs` (on tokio's paused clock), then each
 //! property on its own.
 
-use std::future::{poll_fn, Future};
-use std::pin::{pin, Pin};
-use std::task::Poll;
+use std::pin::pin;
 
 use actor::prelude::*;
 use actor::queue::Queue;
 use actor::work_queue::{WorkItem, WorkQueue};
+use actor_test_support::{poll_once, quiet_panics_where};
 
 #[allow(dead_code)]
 #[path = "../examples/work_queue.rs"]
 mod example;
 
-/// Polls `future` once: `Pending` proves it cannot complete now.
-async fn poll_once<F: Future + ?Sized>(mut future: Pin<&mut F>) -> Poll<F::Output> {
-    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
-}
-
-/// Keeps the deliberate panics of these tests (their messages say
-/// "deliberately") out of the output; any other panic is reported as usual.
+/// Keeps the deliberate panics of these tests and of the example (their
+/// messages say "deliberately" or "choked") out of the output; any other
+/// panic is reported as usual.
 fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let report = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let message = info
-                .payload()
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| info.payload().downcast_ref::<&str>().copied())
-                .unwrap_or("");
-            if !message.contains("choked") && !message.contains("deliberately") {
-                report(info);
-            }
-        }));
-    });
+    quiet_panics_where(|message| message.contains("choked") || message.contains("deliberately"));
 }
 
 #[tokio::test(start_paused = true)]

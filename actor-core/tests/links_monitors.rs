@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::*;
+use actor_test_support::*;
 use common::*;
 
 fn probe(rec: &Arc<Recorder>, name: &'static str) -> ActorRef<Probe> {

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actor_core::*;
+use actor_test_support::*;
 use common::*;
 use tokio::task::JoinSet;
 

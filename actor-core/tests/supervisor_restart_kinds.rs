@@ -11,6 +11,7 @@ mod common;
 use std::time::Duration;
 
 use actor_core::*;
+use actor_test_support::*;
 use common::*;
 
 #[derive(Clone, Copy, Debug)]

@@ -14,6 +14,7 @@ mod common;
 use std::time::Duration;
 
 use actor_core::*;
+use actor_test_support::*;
 use common::*;
 
 fn sup(strategy: Strategy, kits: &[&Kit]) -> ActorRef<Supervisor> {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::*;
+use actor_test_support::*;
 use common::*;
 use tokio::time::Instant;
 

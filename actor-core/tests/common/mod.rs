@@ -7,142 +7,21 @@
 //! factory and the child specification of one probe and keeps the state that
 //! outlives its instances (how many were built, which messages were handled).
 //!
+//! The helpers that are not about probes and watchers (the [`Recorder`], the
+//! panic hook, bounded waits, `ask_later`) are in `actor-test-support`.
+//!
 //! Each test file is its own crate and uses only some of these helpers, so
 //! unused ones are not an error here.
 #![allow(dead_code)]
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actor_core::*;
-use tokio::sync::Notify;
+use actor_test_support::{ask_later, kind, Recorder, DELIBERATE};
 use tokio::time::Instant;
-
-/// How long a test waits for an event before it fails. Under the paused clock
-/// this is virtual time; it only bounds a test that would otherwise hang.
-pub const PATIENCE: Duration = Duration::from_secs(600);
-
-/// The marker that deliberate panics in these tests start their message with.
-pub const DELIBERATE: &str = "deliberate test panic";
-
-/// Installs (once per test binary) a panic hook that stays silent for panics
-/// whose message starts with [`DELIBERATE`] and reports every other panic as
-/// the default hook would.
-pub fn quiet_deliberate_panics() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let text = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("");
-            if !text.starts_with(DELIBERATE) {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// Awaits `future`, failing the test if it takes longer than [`PATIENCE`].
-pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
-    match tokio::time::timeout(PATIENCE, future).await {
-        Ok(output) => output,
-        Err(_) => panic!("timed out waiting for {what}"),
-    }
-}
-
-/// A short name for a stop reason, for event logs.
-pub fn kind(reason: &StopReason) -> &'static str {
-    match reason {
-        StopReason::Normal => "normal",
-        StopReason::Shutdown => "shutdown",
-        StopReason::Killed => "killed",
-        StopReason::Failed(_) => "failed",
-        _ => "other",
-    }
-}
-
-/// An ordered, shared log of events that can be awaited.
-///
-/// [`Recorder::take`] returns the events since the previous `take`;
-/// [`Recorder::count`] and [`Recorder::wait_for`] count over the whole history.
-#[derive(Default)]
-pub struct Recorder {
-    events: Mutex<Log>,
-    changed: Notify,
-}
-
-#[derive(Default)]
-struct Log {
-    history: Vec<String>,
-    /// Where the next `take` starts.
-    taken: usize,
-}
-
-impl Recorder {
-    /// A new, empty log.
-    pub fn new() -> Arc<Self> {
-        Arc::default()
-    }
-
-    /// Appends an event.
-    pub fn push(&self, event: impl Into<String>) {
-        self.events.lock().unwrap().history.push(event.into());
-        self.changed.notify_waiters();
-    }
-
-    /// Every event so far.
-    pub fn all(&self) -> Vec<String> {
-        self.events.lock().unwrap().history.clone()
-    }
-
-    /// The events logged since the previous `take`.
-    pub fn take(&self) -> Vec<String> {
-        let mut log = self.events.lock().unwrap();
-        let start = log.taken;
-        log.taken = log.history.len();
-        log.history[start..].to_vec()
-    }
-
-    /// How many times `event` was logged.
-    pub fn count(&self, event: &str) -> usize {
-        self.events
-            .lock()
-            .unwrap()
-            .history
-            .iter()
-            .filter(|e| *e == event)
-            .count()
-    }
-
-    /// Waits until `event` has been logged at least `n` times.
-    pub async fn wait_for(&self, event: &str, n: usize) {
-        let waited = tokio::time::timeout(PATIENCE, async {
-            loop {
-                let notified = self.changed.notified();
-                tokio::pin!(notified);
-                notified.as_mut().enable();
-                if self.count(event) >= n {
-                    return;
-                }
-                notified.await;
-            }
-        })
-        .await;
-        if waited.is_err() {
-            panic!(
-                "timed out waiting for {n} x {event:?}; events: {:?}",
-                self.all()
-            );
-        }
-    }
-}
 
 /// Knobs and records shared by every instance of one probe.
 #[derive(Default)]
@@ -394,34 +273,6 @@ impl Handler<Info> for Probe {
     }
 }
 
-/// Expects `Error::Failed` whose reason mentions `text`; returns the reason.
-pub fn expect_failed<T: std::fmt::Debug>(result: Result<T, Error>, text: &str) -> StopReason {
-    match result {
-        Err(Error::Failed { reason, .. }) => {
-            assert!(
-                reason.to_string().contains(text),
-                "expected a failure mentioning {text:?}, got {reason}"
-            );
-            reason
-        }
-        other => panic!("expected Error::Failed mentioning {text:?}, got {other:?}"),
-    }
-}
-
-/// Sends `message` from a task of its own and hands back the reply; the
-/// message is in the mailbox once that task has run (yield to let it run).
-pub fn ask_later<A, M>(
-    actor: &ActorRef<A>,
-    message: M,
-) -> tokio::task::JoinHandle<Result<M::Reply, Error>>
-where
-    A: Handler<M>,
-    M: Message,
-{
-    let actor = actor.clone();
-    tokio::spawn(async move { actor.ask(message).await })
-}
-
 /// Keeps the probe `name` busy in a handler for a second (virtual) and
 /// returns once it is in there, so that messages sent next are queued.
 pub async fn make_busy(
@@ -434,22 +285,6 @@ pub async fn make_busy(
     let busy = ask_later(actor, Busy(Duration::from_secs(1)));
     rec.wait_for(&busy_event, before + 1).await;
     busy
-}
-
-/// Asks from a task of its own and returns once the message is queued (the
-/// paused clock does not move while tasks can run, so a busy actor is still
-/// busy): messages queued this way one after another keep their order.
-pub async fn queue<A, M>(
-    actor: &ActorRef<A>,
-    message: M,
-) -> tokio::task::JoinHandle<Result<M::Reply, Error>>
-where
-    A: Handler<M>,
-    M: Message,
-{
-    let reply = ask_later(actor, message);
-    tokio::task::yield_now().await;
-    reply
 }
 
 /// An actor that records the `Down` and `Exit` messages it receives, and runs

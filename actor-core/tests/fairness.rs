@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 
 /// Counts its messages in a counter others can read.
 struct Busy {

@@ -4,13 +4,11 @@
 //! gives up does not disturb the actor; and asking or telling an actor that has
 //! stopped is refused with [`Error::Stopped`], a told message being handed back.
 
-mod common;
-
 use std::pin::pin;
 use std::time::Duration;
 
-use actor::prelude::*;
-use common::{gate, poll_once, Gate};
+use actor_core::prelude::*;
+use actor_test_support::{gate, poll_once, Gate};
 use tokio::time::Instant;
 
 /// Doubles numbers; can be held at a gate, or made to take its time.

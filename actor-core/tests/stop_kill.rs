@@ -7,15 +7,13 @@
 //! handler without handling the queue. `kill` also interrupts an actor that
 //! is waiting in its `started` or `stopping` hook, which then ends `Killed`.
 
-mod common;
-
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actor::prelude::*;
-use common::{gate, poll_once, Gate, GateKey};
+use actor_core::prelude::*;
+use actor_test_support::{drain, gate, poll_once, Gate, GateKey};
 use tokio::sync::{mpsc, oneshot};
 
 /// Reports everything that happens to it on a channel, as text.
@@ -118,15 +116,6 @@ fn job(n: u32, drops: &Arc<AtomicUsize>) -> Job {
         n,
         drops: drops.clone(),
     }
-}
-
-/// Everything reported so far (the actor has ended, so nothing more comes).
-fn drain(events: &mut mpsc::UnboundedReceiver<String>) -> Vec<String> {
-    let mut seen = Vec::new();
-    while let Ok(event) = events.try_recv() {
-        seen.push(event);
-    }
-    seen
 }
 
 async fn held_worker() -> (ActorRef<Worker>, mpsc::UnboundedReceiver<String>, GateKey) {

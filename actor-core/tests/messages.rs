@@ -8,13 +8,11 @@
 //! handler futures in a reused buffer; these tests cover each of those paths
 //! from the outside.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use actor::prelude::*;
-use common::{gate, Gate, GateKey};
+use actor_core::prelude::*;
+use actor_test_support::{gate, Gate, GateKey};
 
 /// Checks what it receives and replies with a digest of it.
 struct Inspector;

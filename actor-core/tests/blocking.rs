@@ -4,14 +4,12 @@
 //! answering even on a single-threaded runtime, while the busy actor's own
 //! messages wait their turn.
 
-mod common;
-
 use std::pin::pin;
 use std::sync::mpsc as std_mpsc;
 use std::thread::ThreadId;
 
-use actor::prelude::*;
-use common::{poll_once, quiet_deliberate_panics, DELIBERATE};
+use actor_core::prelude::*;
+use actor_test_support::{poll_once, quiet_deliberate_panics, DELIBERATE};
 use tokio::sync::oneshot;
 
 /// Hands work to the blocking pool.

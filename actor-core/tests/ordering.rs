@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 
 /// Checks, per sender, that each sequence number is the one after the last.
 #[derive(Default)]

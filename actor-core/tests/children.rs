@@ -8,13 +8,11 @@
 //! parent; and an actor spawned with the free `spawn` from a handler is not
 //! tied to the actor that spawned it.
 
-mod common;
-
 use std::pin::pin;
 
-use actor::prelude::*;
-use actor::CHILD_SHUTDOWN_TIMEOUT;
-use common::{poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
+use actor_core::prelude::*;
+use actor_core::CHILD_SHUTDOWN_TIMEOUT;
+use actor_test_support::{drain, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -221,15 +219,6 @@ async fn spawn_children(parent: &ActorRef<Parent>, count: usize) -> Vec<ActorRef
         .unwrap()
 }
 
-/// Everything reported so far.
-fn drain(events: &mut mpsc::UnboundedReceiver<String>) -> Vec<String> {
-    let mut seen = Vec::new();
-    while let Ok(event) = events.try_recv() {
-        seen.push(event);
-    }
-    seen
-}
-
 #[tokio::test]
 async fn children_know_their_parent_and_the_parent_knows_its_children() {
     let (parent, _events) = parent();
@@ -280,7 +269,7 @@ async fn a_child_being_shut_down_still_handles_what_was_queued() {
     let (parent, _events) = parent();
     let children = spawn_children(&parent, 1).await;
     let child = &children[0];
-    let (gate, mut key) = common::gate();
+    let (gate, mut key) = actor_test_support::gate();
     child.tell(Hold(gate)).await.unwrap();
     key.entered().await;
     let mut queued = pin!(child.ask(WhoIsYourParent));

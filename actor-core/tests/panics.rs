@@ -6,13 +6,11 @@
 //! formatted messages, and that the failing actor still runs its `stopping`
 //! and `stopped` hooks.
 
-mod common;
-
 use std::future::Future;
 use std::pin::pin;
 
-use actor::prelude::*;
-use common::{gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
+use actor_core::prelude::*;
+use actor_test_support::{gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
 use tokio::sync::mpsc;
 
 /// An actor that only echoes, standing by while another one fails.

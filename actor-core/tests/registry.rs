@@ -7,12 +7,10 @@
 //! Names are process-wide and tests run in parallel, so every test uses names
 //! of its own.
 
-mod common;
-
-use actor::prelude::*;
+use actor_core::prelude::*;
 // `unregister` is not in the prelude (unlike `register` and `lookup`).
-use actor::unregister;
-use common::{quiet_deliberate_panics, DELIBERATE};
+use actor_core::unregister;
+use actor_test_support::{quiet_deliberate_panics, DELIBERATE};
 
 /// A registered service that answers with its tag.
 struct Service {

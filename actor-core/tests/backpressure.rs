@@ -7,13 +7,11 @@
 //! Every test holds the actor inside a handler with a gate, so "the mailbox is
 //! full" is a fact, not a race.
 
-mod common;
-
 use std::pin::pin;
 use std::time::Duration;
 
-use actor::prelude::*;
-use common::{gate, poll_once, Gate};
+use actor_core::prelude::*;
+use actor_test_support::{gate, poll_once, Gate};
 
 /// Logs the notes it handles; its mailbox holds `CAP` messages.
 #[derive(Default)]
@@ -75,7 +73,7 @@ impl<const CAP: usize> Handler<Log> for Logger<CAP> {
 
 /// Spawns a logger and holds it inside a handler; the mailbox is then empty
 /// and the actor takes nothing more until the returned key opens the gate.
-async fn held<const CAP: usize>() -> (ActorRef<Logger<CAP>>, common::GateKey) {
+async fn held<const CAP: usize>() -> (ActorRef<Logger<CAP>>, actor_test_support::GateKey) {
     let logger = spawn(Logger::<CAP>::default());
     let (gate, mut key) = gate();
     logger.tell(Hold(gate)).await.unwrap();

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use actor::prelude::*;
+use actor_core::prelude::*;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 

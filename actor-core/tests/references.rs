@@ -6,12 +6,10 @@
 //! different types sit behind one `Recipient<M>` type. Ids are unique and
 //! display the actor's name.
 
-mod common;
-
 use std::collections::HashSet;
 
-use actor::prelude::*;
-use common::{gate, Gate};
+use actor_core::prelude::*;
+use actor_test_support::{gate, Gate};
 use tokio::sync::{mpsc, oneshot};
 
 /// Reports its work and its end; signals when its state is dropped, which

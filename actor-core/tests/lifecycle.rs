@@ -6,12 +6,10 @@
 //! get [`Error::Failed`]. Panics in `stopping` or `stopped` do not lose the
 //! actor's end.
 
-mod common;
-
 use std::pin::pin;
 
-use actor::prelude::*;
-use common::{gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
+use actor_core::prelude::*;
+use actor_test_support::{drain, gate, poll_once, quiet_deliberate_panics, Gate, DELIBERATE};
 use tokio::sync::mpsc;
 
 /// How `started` should go.
@@ -95,15 +93,6 @@ impl Handler<Work> for Traced {
         self.report(format!("work {n} done"));
         n
     }
-}
-
-/// Everything reported so far.
-fn drain(events: &mut mpsc::UnboundedReceiver<String>) -> Vec<String> {
-    let mut seen = Vec::new();
-    while let Ok(event) = events.try_recv() {
-        seen.push(event);
-    }
-    seen
 }
 
 #[tokio::test]
