@@ -16,7 +16,7 @@
 //! actor, and:
 //!
 //! 1. both ends of a duplex pipe send and receive;
-//! 2. `recv` returns [`Error::PipeClosed`] once the other end and all its
+//! 2. `recv` returns [`PipeError::Closed`] once the other end and all its
 //!    clones are dropped, after every value sent before: there is no unused
 //!    end to close by hand, since a one-way pipe's receiving end cannot send;
 //! 3. the consumers are actors receiving on clones of one end, with no lock
@@ -63,7 +63,7 @@ pub struct Report {
 }
 
 /// Part 1: `left.send('1234')`, `right.recv()`, and back the other way.
-async fn duplex() -> Result<(String, String), Error> {
+async fn duplex() -> Result<(String, String), PipeError> {
     println!("== 1. a duplex pipe: both ends send and receive ==");
     let (left, right) = pipe_duplex::<String>();
     left.send("1234".to_owned()).await?;
@@ -85,7 +85,7 @@ struct Child {
 impl Child {
     /// Prints what arrives until the pipe reports that the parent is gone.
     #[message]
-    async fn read_all(&mut self) -> Result<Vec<String>, Error> {
+    async fn read_all(&mut self) -> Result<Vec<String>, PipeError> {
         let mut got = Vec::new();
         loop {
             match self.from_parent.recv().await {
@@ -93,7 +93,7 @@ impl Child {
                     println!("child received {text:?}");
                     got.push(text);
                 }
-                Err(closed @ Error::PipeClosed { .. }) => {
+                Err(closed @ PipeError::Closed { .. }) => {
                     println!("child: {closed}");
                     return Ok(got);
                 }
@@ -104,7 +104,7 @@ impl Child {
 }
 
 /// Part 2: the child reads until the parent's end is dropped.
-async fn until_closed() -> Result<Vec<String>, Error> {
+async fn until_closed() -> Result<Vec<String>, PipeError> {
     println!("== 2. recv reports closed once the other end is dropped ==");
     let (to_child, from_parent) = pipe::<String>();
     let child = spawn(Child { from_parent });
@@ -115,7 +115,7 @@ async fn until_closed() -> Result<Vec<String>, Error> {
         }
         println!("parent sent 3 greetings and drops its end");
         drop(to_child);
-        Ok::<_, Error>(())
+        Ok::<_, PipeError>(())
     };
     let (read, sent) = tokio::join!(reading, parent);
     sent?;
@@ -138,7 +138,7 @@ struct Eater {
 
 impl Eater {
     /// Receives until the producer's end is gone. Messages wait meanwhile.
-    async fn eat(&mut self, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn eat(&mut self, _ctx: &mut Context<Self>) -> Result<(), PipeError> {
         loop {
             match self.buns.recv().await {
                 Ok(bun) => {
@@ -147,7 +147,7 @@ impl Eater {
                     }
                     self.got.push(bun);
                 }
-                Err(Error::PipeClosed { .. }) => return Ok(()),
+                Err(PipeError::Closed { .. }) => return Ok(()),
                 Err(other) => return Err(other),
             }
         }
@@ -164,7 +164,7 @@ impl Eater {
 }
 
 /// Part 3: consumers sharing one receiving end, no lock, no sentinel.
-async fn shared_end(config: &Config) -> Result<Vec<Vec<u64>>, Error> {
+async fn shared_end(config: &Config) -> Result<Vec<Vec<u64>>, PipeError> {
     println!(
         "== 3. {} consumers receive on clones of one end: no lock, no sentinel ==",
         config.consumers
@@ -204,7 +204,7 @@ async fn shared_end(config: &Config) -> Result<Vec<Vec<u64>>, Error> {
 }
 
 /// Runs the three parts and reports what happened.
-pub async fn run(config: Config) -> Result<Report, Error> {
+pub async fn run(config: Config) -> Result<Report, PipeError> {
     Ok(Report {
         duplex: duplex().await?,
         greetings: until_closed().await?,
@@ -229,7 +229,7 @@ fn parse_args() -> Result<Config, String> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), PipeError> {
     let config = match parse_args() {
         Ok(config) => config,
         Err(problem) => {

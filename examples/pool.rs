@@ -68,7 +68,7 @@ fn long_time_task(
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), PoolError> {
     let long = std::env::args().any(|a| a == "--long");
     let longest = if long { 3.0 } else { 0.6 };
 
@@ -153,7 +153,7 @@ async fn main() -> Result<(), Error> {
             println!("--> {url} fetched on {}", worker());
             url.len()
         };
-        let callback = move |result: &Result<usize, Error>| match result {
+        let callback = move |result: &Result<usize, PoolError>| match result {
             Ok(len) => println!("callback: {url} ({len} bytes) handled on {}", worker()),
             Err(e) => println!("callback: {url} failed: {e}"),
         };
@@ -170,7 +170,7 @@ async fn main() -> Result<(), Error> {
     let doomed = pool.submit(|| -> u64 { panic!("bad input") })?;
     let fine = pool.submit(move || square(7))?;
     match doomed.await {
-        Err(Error::TaskFailed { worker, .. }) => {
+        Err(PoolError::TaskFailed { worker, .. }) => {
             println!("a panicking task failed alone (its worker {worker} was restarted)")
         }
         other => println!("UNEXPECTED: {other:?}"),
@@ -190,7 +190,7 @@ async fn main() -> Result<(), Error> {
     let terminated = {
         let mut count = 0;
         for handle in stuck {
-            if matches!(handle.await, Err(Error::PoolTerminated { .. })) {
+            if matches!(handle.await, Err(PoolError::Terminated { .. })) {
                 count += 1;
             }
         }

@@ -27,10 +27,10 @@ use tokio::process::Command;
 
 /// A calculator that answers each line with one line: `bc`, or a shell loop
 /// if `bc` is not installed.
-fn calculator() -> Result<(Port, &'static str), Error> {
+fn calculator() -> Result<(Port, &'static str), PortError> {
     match Port::spawn(Command::new("bc")) {
         Ok(bc) => Ok((bc, "bc")),
-        Err(Error::PortSpawnFailed { .. }) => {
+        Err(PortError::SpawnFailed { .. }) => {
             let mut sh = Command::new("sh");
             sh.arg("-c")
                 .arg(r#"while read -r e; do echo "$(($e))"; done"#);
@@ -41,7 +41,7 @@ fn calculator() -> Result<(Port, &'static str), Error> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), PortError> {
     let long = std::env::args().any(|a| a == "--long");
 
     // 1. The tutorial's communicate(), with sort.

@@ -18,7 +18,7 @@
 //! - a consumer whose `get` finds the queue empty waits, and says so;
 //! - no sentinel: once both producers are done, `main` closes the queue; the
 //!   consumers eat what is left, then their `get` returns
-//!   [`Error::QueueClosed`] and they go home. No sentinel count to get right,
+//!   [`QueueError::Closed`] and they go home. No sentinel count to get right,
 //!   no sentinel value that a real item could collide with;
 //! - no lock: the queue is an actor that hands each item to exactly one
 //!   consumer, in the order the items were put.
@@ -117,7 +117,7 @@ type Produced = (Vec<String>, usize, usize);
 impl Producer {
     /// Makes `items` items and puts each into the queue.
     #[message]
-    async fn produce(&mut self, items: usize, nap: Duration) -> Result<Produced, Error> {
+    async fn produce(&mut self, items: usize, nap: Duration) -> Result<Produced, QueueError> {
         let (mut made, mut waits, mut longest) = (Vec::new(), 0, 0);
         for i in 0..items {
             tokio::time::sleep(self.naps.next(nap)).await;
@@ -127,7 +127,7 @@ impl Producer {
             // Try first, only to be able to tell the story; `put` alone
             // would simply wait.
             if let Err(full) = self.queue.try_put(item).await {
-                let Error::QueueFull { capacity, .. } = full.error else {
+                let QueueError::Full { capacity, .. } = full.error else {
                     return Err(full.error);
                 };
                 waits += 1;
@@ -159,12 +159,12 @@ impl Consumer {
     /// Eats until the queue is closed and empty. Returns what it ate, in
     /// order, and how many times it found the queue empty.
     #[message]
-    async fn consume(&mut self, nap: Duration) -> Result<(Vec<String>, usize), Error> {
+    async fn consume(&mut self, nap: Duration) -> Result<(Vec<String>, usize), QueueError> {
         let (mut eaten, mut waits) = (Vec::new(), 0);
         loop {
             let item = match self.queue.try_get().await {
                 Ok(item) => item,
-                Err(Error::QueueEmpty { .. }) => {
+                Err(QueueError::Empty { .. }) => {
                     waits += 1;
                     println!(
                         "{} {} waits: the queue is empty",
@@ -173,11 +173,11 @@ impl Consumer {
                     );
                     match self.queue.get().await {
                         Ok(item) => item,
-                        Err(Error::QueueClosed { .. }) => break,
+                        Err(QueueError::Closed { .. }) => break,
                         Err(other) => return Err(other),
                     }
                 }
-                Err(Error::QueueClosed { .. }) => break,
+                Err(QueueError::Closed { .. }) => break,
                 Err(other) => return Err(other),
             };
             tokio::time::sleep(self.naps.next(nap * 3)).await;
@@ -195,7 +195,7 @@ impl Consumer {
 }
 
 /// Runs the scenario and reports what happened.
-pub async fn run(config: Config) -> Result<Report, Error> {
+pub async fn run(config: Config) -> Result<Report, QueueError> {
     let start = Instant::now();
     let queue = Queue::bounded(config.capacity);
     println!(
@@ -292,7 +292,7 @@ fn parse_args() -> Result<Config, String> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), QueueError> {
     let config = match parse_args() {
         Ok(config) => config,
         Err(problem) => {

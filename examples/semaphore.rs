@@ -58,7 +58,7 @@ pub struct Report {
     /// Permits free at the end (all of them, if every permit came back).
     pub available_after: usize,
     /// What the extra `release()` at the end returned.
-    pub extra_release: Result<(), Error>,
+    pub extra_release: Result<(), SyncError>,
 }
 
 /// Counts the workers inside; shared by the workers, read at the end. One
@@ -115,7 +115,7 @@ struct Worker {
 impl Worker {
     /// The tutorial's `run(n)`: take a permit, work, give it back.
     #[message]
-    async fn run(&mut self) -> Result<(), Error> {
+    async fn run(&mut self) -> Result<(), SyncError> {
         let permit = self.semaphore.acquire().await?;
         self.gauge.enter(self.n, self.start);
         tokio::time::sleep(self.work).await;
@@ -127,7 +127,7 @@ impl Worker {
 }
 
 /// Runs the scenario and reports what happened.
-pub async fn run(config: Config) -> Result<Report, Error> {
+pub async fn run(config: Config) -> Result<Report, SyncError> {
     let semaphore = Semaphore::bounded(config.permits);
     let gauge = Arc::new(Gauge::default());
     let start = Instant::now();
@@ -203,7 +203,7 @@ fn parse_args() -> Result<Config, String> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), SyncError> {
     let config = match parse_args() {
         Ok(config) => config,
         Err(problem) => {
@@ -216,7 +216,7 @@ async fn main() -> Result<(), Error> {
     let limit_held = report.max_running <= config.permits;
     let refused = matches!(
         report.extra_release,
-        Err(Error::SemaphoreOverReleased { .. })
+        Err(SyncError::SemaphoreOverReleased { .. })
     );
     if !(all_ran && limit_held && refused && report.available_after == config.permits) {
         eprintln!("WRONG: {report:?}");

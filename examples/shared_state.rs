@@ -38,7 +38,7 @@ impl Worker {
     /// The tutorial's `dic['count'] -= 1`, done right: one atomic update. The
     /// reply is the value this worker saw before its decrement.
     #[message]
-    async fn decrement(&mut self) -> Result<Option<i64>, Error> {
+    async fn decrement(&mut self) -> Result<Option<i64>, SharedError> {
         self.dic
             .update("count", |count| {
                 *count -= 1;
@@ -50,7 +50,7 @@ impl Worker {
     /// The same, done wrong: read in one message, write in another. The
     /// barrier makes every worker read before any writes.
     #[message]
-    async fn decrement_unsafely(&mut self, barrier: Arc<Barrier>) -> Result<(), Error> {
+    async fn decrement_unsafely(&mut self, barrier: Arc<Barrier>) -> Result<(), SharedError> {
         let count = self.dic.get("count").await?.unwrap_or_default();
         barrier.wait().await;
         self.dic.insert("count", count - 1).await?;
@@ -59,7 +59,7 @@ impl Worker {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), SharedError> {
     let long = std::env::args().any(|a| a == "--long");
     let workers: i64 = if long { 10_000 } else { 100 };
 

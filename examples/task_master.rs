@@ -24,11 +24,11 @@
 //!   who did how many: start two workers and watch the tasks split.
 //! - **"Empty" and "too late" are results, not crashes.** A worker's
 //!   `get_timeout(1 s)` that finds nothing returns
-//!   [`Error::QueueTimeout`] and the worker goes home; the master's wait is
+//!   [`QueueError::Timeout`] and the worker goes home; the master's wait is
 //!   bounded by `--timeout` and it exits non-zero if results are missing.
 //! - **No sentinel.** Once every result is in, the master closes the task
 //!   queue: a worker waiting on it learns at once that there is no more work
-//!   ([`Error::QueueClosed`]).
+//!   ([`QueueError::Closed`]).
 //!
 //! Run the master in one terminal and workers in others:
 //!
@@ -49,8 +49,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actor::net::{ClusterKey, NetError, Node};
-use actor::queue::Queue;
-use actor::{Error, WireName};
+use actor::queue::{Queue, QueueError};
+use actor::WireName;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
@@ -196,7 +196,7 @@ async fn run(config: &Config) -> Result<(), String> {
         let left = deadline.saturating_duration_since(Instant::now());
         let result = match results.get_timeout(left).await {
             Ok(result) => result,
-            Err(Error::QueueTimeout { .. }) => {
+            Err(QueueError::Timeout { .. }) => {
                 return Err(format!(
                     "gave up after {:?} with {} of {} results; are workers running with --addr {} and the same --key?",
                     config.timeout,

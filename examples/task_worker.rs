@@ -13,9 +13,9 @@
 //! How it ends, each on one line of output:
 //!
 //! - the task queue stays empty for `--idle` (1 s): `get_timeout` returns
-//!   [`Error::QueueTimeout`], an ordinary result, and the worker exits 0;
+//!   [`QueueError::Timeout`], an ordinary result, and the worker exits 0;
 //! - the master closes the task queue (every result is in): the worker
-//!   learns it from [`Error::QueueClosed`] and exits 0;
+//!   learns it from [`QueueError::Closed`] and exits 0;
 //! - the master holds another key: the connection is refused
 //!   ([`NetError::ClusterKeyMismatch`]) before any queue is touched, and the
 //!   worker says so and exits 1;
@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use actor::net::{ClusterKey, NetError, Node};
-use actor::Error;
+use actor::queue::QueueError;
 use tokio::time::timeout;
 
 /// The task and result types, the queue names and the defaults, shared
@@ -137,13 +137,13 @@ async fn run(config: &Config) -> Result<(), String> {
         let taken = timeout(config.idle + GRACE, tasks.get_timeout(config.idle)).await;
         let n = match taken {
             Ok(Ok(n)) => n,
-            Ok(Err(Error::QueueTimeout { timeout, .. })) => {
+            Ok(Err(QueueError::Timeout { timeout, .. })) => {
                 println!(
                     "{me}: the task queue was empty for {timeout:?}; did {done} tasks; worker exit"
                 );
                 break;
             }
-            Ok(Err(Error::QueueClosed { .. })) => {
+            Ok(Err(QueueError::Closed { .. })) => {
                 println!("{me}: the master closed the task queue; did {done} tasks; worker exit");
                 break;
             }

@@ -255,14 +255,14 @@ struct Light {
 }
 
 impl Light {
-    async fn turn_green(&mut self, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn turn_green(&mut self, ctx: &mut Context<Self>) -> Result<(), SyncError> {
         self.crossing.light(Colour::Green, 0, self.cycles);
         self.green.set().await?;
         ctx.send_after(Tick, self.crossing.until_next_beat(Duration::ZERO));
         Ok(())
     }
 
-    async fn step(&mut self, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn step(&mut self, ctx: &mut Context<Self>) -> Result<(), SyncError> {
         self.count += 1;
         match self.count {
             // Yellow: the tutorial leaves the event set, so cars keep going.
@@ -323,7 +323,7 @@ impl Car {
 
     /// One turn of the tutorial's loop: go if the event is set, otherwise wait
     /// for it and then go.
-    async fn drive(&mut self) -> Result<(), Error> {
+    async fn drive(&mut self) -> Result<(), SyncError> {
         if !self.green.is_set().await? {
             self.crossing.car_waits(self.n);
             // Only this car's handler waits here; the light and the other

@@ -71,7 +71,7 @@ pub struct Report {
     /// Every bowl acknowledged, in order.
     pub eaten: Vec<Eaten>,
     /// How each consumer ended: `Ok(bowls acknowledged)` or its failure.
-    pub consumers: Vec<(&'static str, Result<usize, Error>)>,
+    pub consumers: Vec<(&'static str, Result<usize, QueueError>)>,
     /// Items still waiting or held after the producers' `join()`.
     pub left_after_join: (usize, usize),
 }
@@ -94,7 +94,7 @@ impl Producer {
     /// Puts `bowls` bowls, then waits until every bowl put (by anyone) is
     /// acknowledged.
     #[message]
-    async fn produce(&mut self, bowls: usize) -> Result<Vec<String>, Error> {
+    async fn produce(&mut self, bowls: usize) -> Result<Vec<String>, QueueError> {
         let mut made = Vec::new();
         for i in 0..bowls {
             let bowl = format!("{}-{i}", self.food);
@@ -130,13 +130,17 @@ impl Consumer {
     /// Eats until the queue is closed and nothing is left; returns how many
     /// bowls it acknowledged. Panics on bowl number `choke_on`.
     #[message]
-    async fn consume(&mut self, eat: Duration, choke_on: Option<usize>) -> Result<usize, Error> {
+    async fn consume(
+        &mut self,
+        eat: Duration,
+        choke_on: Option<usize>,
+    ) -> Result<usize, QueueError> {
         let mut taken = 0;
         let mut acknowledged = 0;
         loop {
             let bowl = match self.queue.get().await {
                 Ok(bowl) => bowl,
-                Err(Error::QueueClosed { .. }) => break,
+                Err(QueueError::Closed { .. }) => break,
                 Err(other) => return Err(other),
             };
             taken += 1;
@@ -177,7 +181,7 @@ impl Consumer {
 }
 
 /// Runs the scenario and reports what happened.
-pub async fn run(config: Config) -> Result<Report, Error> {
+pub async fn run(config: Config) -> Result<Report, QueueError> {
     let start = Instant::now();
     let queue = WorkQueue::unbounded();
     let log = Queue::unbounded();
@@ -218,7 +222,7 @@ pub async fn run(config: Config) -> Result<Report, Error> {
             stamp(start)
         );
         queue.close().await;
-        Ok::<_, Error>((made, (status.len, status.held)))
+        Ok::<_, QueueError>((made, (status.len, status.held)))
     };
     let eat = config.eat;
     let consuming = async {
@@ -248,8 +252,8 @@ pub async fn run(config: Config) -> Result<Report, Error> {
         eaten,
         // An ask's error (Tom's failure) and the handler's own, as one.
         consumers: vec![
-            ("Sam", sam_ended.and_then(|r| r)),
-            ("Tom", tom_ended.and_then(|r| r)),
+            ("Sam", sam_ended.map_err(QueueError::from).and_then(|r| r)),
+            ("Tom", tom_ended.map_err(QueueError::from).and_then(|r| r)),
         ],
         left_after_join,
     })
@@ -271,7 +275,7 @@ fn parse_args() -> Result<Config, String> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), QueueError> {
     let config = match parse_args() {
         Ok(config) => config,
         Err(problem) => {

@@ -42,7 +42,7 @@ async fn recv_reports_closed_only_once_every_clone_of_the_other_end_is_dropped()
     drop(tx);
     assert_eq!(rx.recv().await, Ok(1));
     // One clone of the sending end is still alive: not closed, just empty.
-    assert!(matches!(rx.try_recv().await, Err(Error::QueueEmpty { .. })));
+    assert!(matches!(rx.try_recv().await, Err(PipeError::Empty { .. })));
     let mut next = pin!(rx.recv());
     assert!(poll_once(next.as_mut()).await.is_pending());
     tx2.send(2).await.expect("open");
@@ -52,8 +52,8 @@ async fn recv_reports_closed_only_once_every_clone_of_the_other_end_is_dropped()
     drop(tx2);
     // Everything sent before the end is received first.
     assert_eq!(rx.recv().await, Ok(3));
-    assert!(matches!(rx.recv().await, Err(Error::PipeClosed { .. })));
-    assert!(matches!(rx.try_recv().await, Err(Error::PipeClosed { .. })));
+    assert!(matches!(rx.recv().await, Err(PipeError::Closed { .. })));
+    assert!(matches!(rx.try_recv().await, Err(PipeError::Closed { .. })));
 }
 
 #[tokio::test]
@@ -62,7 +62,7 @@ async fn a_waiting_recv_is_woken_with_closed_when_the_other_end_goes() {
     let mut waiting = pin!(rx.recv());
     assert!(poll_once(waiting.as_mut()).await.is_pending());
     drop(tx);
-    assert!(matches!(waiting.await, Err(Error::PipeClosed { .. })));
+    assert!(matches!(waiting.await, Err(PipeError::Closed { .. })));
 }
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn send_is_refused_with_the_value_back_once_nobody_can_receive() {
     assert_eq!(rx2.recv().await, Ok("still heard"));
     drop(rx2);
     let refused = tx.send("into the void").await.expect_err("nobody receives");
-    assert!(matches!(refused.error, Error::PipeClosed { .. }));
+    assert!(matches!(refused.error, PipeError::Closed { .. }));
     assert_eq!(refused.message, "into the void");
 }
 
@@ -91,9 +91,9 @@ async fn duplex_ends_talk_both_ways_and_dropping_one_closes_both_directions() {
     left.send("last words").await.expect("open");
     drop(left);
     assert_eq!(right.recv().await, Ok("last words"));
-    assert!(matches!(right.recv().await, Err(Error::PipeClosed { .. })));
+    assert!(matches!(right.recv().await, Err(PipeError::Closed { .. })));
     let refused = right.send("reply").await.expect_err("left is gone");
-    assert!(matches!(refused.error, Error::PipeClosed { .. }));
+    assert!(matches!(refused.error, PipeError::Closed { .. }));
     assert_eq!(refused.message, "reply");
 }
 
@@ -149,7 +149,7 @@ async fn a_full_pipe_makes_send_wait_and_timeouts_report_themselves() {
         tx.try_send(n).await.expect("room");
     }
     let full = tx.try_send(PIPE_CAPACITY).await.expect_err("full");
-    assert!(matches!(full.error, Error::QueueFull { capacity, .. } if capacity == PIPE_CAPACITY));
+    assert!(matches!(full.error, PipeError::Full { capacity, .. } if capacity == PIPE_CAPACITY));
     assert_eq!(full.message, PIPE_CAPACITY);
 
     let mut send = pin!(tx.send(PIPE_CAPACITY));
@@ -160,7 +160,7 @@ async fn a_full_pipe_makes_send_wait_and_timeouts_report_themselves() {
         assert_eq!(rx.recv().await, Ok(n));
     }
     match rx.recv_timeout(Duration::from_millis(20)).await {
-        Err(Error::QueueTimeout {
+        Err(PipeError::Timeout {
             operation, timeout, ..
         }) => assert_eq!(
             (operation, timeout),

@@ -86,7 +86,7 @@ fn gated_task(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_tasks_on_four_workers_the_fifth_waits_for_a_free_worker() -> Result<(), Error> {
+async fn five_tasks_on_four_workers_the_fifth_waits_for_a_free_worker() -> Result<(), PoolError> {
     let pool = Pool::new(4);
     let (log, concurrency) = (Log::default(), Concurrency::default());
     let (started_tx, mut started) = mpsc::unbounded_channel();
@@ -136,7 +136,7 @@ async fn five_tasks_on_four_workers_the_fifth_waits_for_a_free_worker() -> Resul
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn map_returns_input_order_map_unordered_completion_order() -> Result<(), Error> {
+async fn map_returns_input_order_map_unordered_completion_order() -> Result<(), PoolError> {
     let pool = Pool::new(4);
     // Each item's task waits for its own release, so the test decides the
     // order in which they finish: 3, 2, 1, 0.
@@ -182,7 +182,7 @@ async fn map_returns_input_order_map_unordered_completion_order() -> Result<(), 
 }
 
 #[tokio::test]
-async fn apply_and_futures_run_on_workers() -> Result<(), Error> {
+async fn apply_and_futures_run_on_workers() -> Result<(), PoolError> {
     let pool = Pool::new(2);
     let outside = current_worker();
     let on_closure = pool.apply(current_worker).await?;
@@ -195,18 +195,19 @@ async fn apply_and_futures_run_on_workers() -> Result<(), Error> {
 }
 
 #[tokio::test]
-async fn a_callback_runs_on_the_submitting_side_before_the_handle_is_ready() -> Result<(), Error> {
+async fn a_callback_runs_on_the_submitting_side_before_the_handle_is_ready() -> Result<(), PoolError>
+{
     quiet_deliberate_panics();
     let pool = Pool::new(2);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let record = |seen: &Arc<Mutex<Vec<String>>>| {
         let seen = seen.clone();
-        move |result: &Result<u32, Error>| {
+        move |result: &Result<u32, PoolError>| {
             // Not on a worker: the pool's delivery runs it.
             assert_eq!(current_worker(), None);
             let text = match result {
                 Ok(v) => format!("ok {v}"),
-                Err(Error::TaskFailed { .. }) => "task failed".to_owned(),
+                Err(PoolError::TaskFailed { .. }) => "task failed".to_owned(),
                 Err(e) => format!("other error {e}"),
             };
             seen.lock().expect("poisoned").push(text);
@@ -237,20 +238,20 @@ impl Actor for Submitter {}
 
 struct SubmitSquares(u64);
 impl Message for SubmitSquares {
-    type Reply = Result<Vec<TaskId>, Error>;
+    type Reply = Result<Vec<TaskId>, PoolError>;
 }
 impl Handler<SubmitSquares> for Submitter {
     async fn handle(
         &mut self,
         SubmitSquares(count): SubmitSquares,
         ctx: &mut Context<Self>,
-    ) -> Result<Vec<TaskId>, Error> {
+    ) -> Result<Vec<TaskId>, PoolError> {
         let me = ctx.actor_ref().recipient::<TaskDone<u64>>();
         (0..count)
             .map(|n| {
                 self.pool
                     .submit_notify(move || n * n, me.clone())
-                    .map_err(Error::from)
+                    .map_err(PoolError::from)
             })
             .collect()
     }
@@ -280,7 +281,7 @@ impl Handler<Results> for Submitter {
 }
 
 #[tokio::test]
-async fn submit_notify_makes_the_submitting_actors_handler_the_callback() -> Result<(), Error> {
+async fn submit_notify_makes_the_submitting_actors_handler_the_callback() -> Result<(), PoolError> {
     let pool = Pool::new(3);
     let submitter = spawn(Submitter {
         pool: pool.clone(),
@@ -301,11 +302,11 @@ async fn submit_notify_makes_the_submitting_actors_handler_the_callback() -> Res
 }
 
 #[tokio::test]
-async fn close_refuses_new_tasks_and_join_waits_for_the_submitted_ones() -> Result<(), Error> {
+async fn close_refuses_new_tasks_and_join_waits_for_the_submitted_ones() -> Result<(), PoolError> {
     let pool = Pool::new(2);
     assert!(matches!(
         pool.join().await,
-        Err(Error::PoolNotClosed { pool: id }) if id == pool.id()
+        Err(PoolError::NotClosed { pool: id }) if id == pool.id()
     ));
     let (release, released) = oneshot::channel::<()>();
     let held = pool.submit(move || released.blocking_recv().is_ok())?;
@@ -316,7 +317,7 @@ async fn close_refuses_new_tasks_and_join_waits_for_the_submitted_ones() -> Resu
     pool.close();
     assert!(pool.is_closed());
     let refused = pool.submit(|| 99).expect_err("a closed pool refuses tasks");
-    assert!(matches!(refused.error, Error::PoolClosed { .. }));
+    assert!(matches!(refused.error, PoolError::Closed { .. }));
     assert_eq!((refused.message)(), 99, "the task is handed back");
 
     // The held task keeps join waiting.
@@ -346,7 +347,7 @@ impl Drop for DropSignal {
 }
 
 #[tokio::test]
-async fn terminate_fails_pending_and_running_handles_at_once() -> Result<(), Error> {
+async fn terminate_fails_pending_and_running_handles_at_once() -> Result<(), PoolError> {
     let pool = Pool::new(2);
     let (started_tx, mut started) = mpsc::unbounded_channel();
     let mut dropped = Vec::new();
@@ -374,27 +375,28 @@ async fn terminate_fails_pending_and_running_handles_at_once() -> Result<(), Err
     for handle in running.into_iter().chain(queued) {
         let task = handle.id();
         assert!(
-            matches!(handle.await, Err(Error::PoolTerminated { task: t, .. }) if t == task),
+            matches!(handle.await, Err(PoolError::Terminated { task: t, .. }) if t == task),
             "task {task} should have failed with PoolTerminated"
         );
     }
     assert!(pool.is_closed());
     let refused = pool.submit(|| 1).expect_err("terminated");
-    assert!(matches!(refused.error, Error::PoolClosed { .. }));
+    assert!(matches!(refused.error, PoolError::Closed { .. }));
     assert!(pool.stats().await.is_err(), "the pool has ended");
     pool.join().await?;
     Ok(())
 }
 
 #[tokio::test]
-async fn a_panicking_task_fails_only_its_handle_and_its_worker_is_restarted() -> Result<(), Error> {
+async fn a_panicking_task_fails_only_its_handle_and_its_worker_is_restarted(
+) -> Result<(), PoolError> {
     quiet_deliberate_panics();
     // One worker: the task queued behind the panicking one can only run on
     // the restarted worker.
     let pool = Pool::new(1);
     let doomed = pool.submit(|| -> u32 { panic!("{DELIBERATE}: bad input") })?;
     let next = pool.submit(current_worker)?;
-    let Err(Error::TaskFailed {
+    let Err(PoolError::TaskFailed {
         task,
         worker,
         reason,
@@ -413,7 +415,7 @@ async fn a_panicking_task_fails_only_its_handle_and_its_worker_is_restarted() ->
 }
 
 #[tokio::test]
-async fn a_dropped_pool_still_finishes_what_it_was_given() -> Result<(), Error> {
+async fn a_dropped_pool_still_finishes_what_it_was_given() -> Result<(), PoolError> {
     let pool = Pool::new(1);
     let (release, released) = oneshot::channel::<()>();
     let first = pool.submit(move || released.blocking_recv().is_ok())?;
@@ -426,7 +428,7 @@ async fn a_dropped_pool_still_finishes_what_it_was_given() -> Result<(), Error> 
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_handle_can_be_polled_and_waited_on_with_a_time_limit() -> Result<(), Error> {
+async fn a_handle_can_be_polled_and_waited_on_with_a_time_limit() -> Result<(), PoolError> {
     let pool = Pool::new(1);
     let slow = pool.submit_future(async {
         tokio::time::sleep(Duration::from_secs(10)).await;

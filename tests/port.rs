@@ -24,7 +24,7 @@ fn sh(script: &str) -> Command {
 }
 
 #[tokio::test]
-async fn sort_sorts_the_lines_it_is_sent_and_the_port_ends_normally() -> Result<(), Error> {
+async fn sort_sorts_the_lines_it_is_sent_and_the_port_ends_normally() -> Result<(), PortError> {
     let sort = Port::spawn(Command::new("sort"))?;
     for fruit in ["pear", "apple", "fig", "banana"] {
         sort.send_line(fruit).await?;
@@ -41,7 +41,8 @@ async fn sort_sorts_the_lines_it_is_sent_and_the_port_ends_normally() -> Result<
 }
 
 #[tokio::test]
-async fn a_program_that_exits_with_an_error_stops_its_port_with_that_status() -> Result<(), Error> {
+async fn a_program_that_exits_with_an_error_stops_its_port_with_that_status(
+) -> Result<(), PortError> {
     let mut command = sh(r#"read line; echo "cannot handle $line"; exit 3"#);
     command.stderr(Stdio::null());
     let port = Port::spawn(command)?;
@@ -57,14 +58,14 @@ async fn a_program_that_exits_with_an_error_stops_its_port_with_that_status() ->
     assert_eq!(port.wait().await?.code(), Some(3));
     assert!(matches!(
         port.send_line("more").await,
-        Err(Error::PortClosed { port: id }) if id == port.id()
+        Err(PortError::Closed { port: id }) if id == port.id()
     ));
     assert_eq!(port.recv_line().await?, None);
     Ok(())
 }
 
 #[tokio::test]
-async fn killing_the_port_kills_the_program() -> Result<(), Error> {
+async fn killing_the_port_kills_the_program() -> Result<(), PortError> {
     // `cat` with nothing on its stdin would run forever.
     let cat = Port::spawn(Command::new("cat"))?;
     let pid = cat.pid().expect("a running program has a pid");
@@ -84,13 +85,13 @@ async fn killing_the_port_kills_the_program() -> Result<(), Error> {
     assert!(!cat.is_alive());
     assert!(matches!(
         cat.send_line("x").await,
-        Err(Error::PortClosed { .. })
+        Err(PortError::Closed { .. })
     ));
     Ok(())
 }
 
 #[tokio::test]
-async fn stopping_the_port_kills_the_program_too() -> Result<(), Error> {
+async fn stopping_the_port_kills_the_program_too() -> Result<(), PortError> {
     let cat = Port::spawn(Command::new("cat"))?;
     cat.send_bytes(b"queued before the stop\n").await?;
     cat.stop();
@@ -100,7 +101,7 @@ async fn stopping_the_port_kills_the_program_too() -> Result<(), Error> {
 }
 
 #[tokio::test]
-async fn dropping_every_handle_kills_the_program() -> Result<(), Error> {
+async fn dropping_every_handle_kills_the_program() -> Result<(), PortError> {
     // The program's stderr is one end of a socket pair: when the program is
     // gone, the other end reads end-of-file. That is the event to wait for.
     let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
@@ -124,7 +125,7 @@ async fn dropping_every_handle_kills_the_program() -> Result<(), Error> {
 }
 
 #[tokio::test]
-async fn bytes_go_through_untouched() -> Result<(), Error> {
+async fn bytes_go_through_untouched() -> Result<(), PortError> {
     let cat = Port::spawn(Command::new("cat"))?;
     let bytes: Vec<u8> = (0..=255).collect();
     cat.send_bytes(&bytes).await?;
@@ -139,7 +140,7 @@ async fn bytes_go_through_untouched() -> Result<(), Error> {
 }
 
 #[tokio::test]
-async fn lines_and_bytes_can_be_mixed_and_a_last_line_needs_no_newline() -> Result<(), Error> {
+async fn lines_and_bytes_can_be_mixed_and_a_last_line_needs_no_newline() -> Result<(), PortError> {
     let cat = Port::spawn(Command::new("cat"))?;
     cat.send_bytes(b"first\r\nsecond\nrest").await?;
     cat.close_stdin().await?;
@@ -153,7 +154,7 @@ async fn lines_and_bytes_can_be_mixed_and_a_last_line_needs_no_newline() -> Resu
 }
 
 #[tokio::test]
-async fn communicate_feeds_the_program_and_collects_its_answer() -> Result<(), Error> {
+async fn communicate_feeds_the_program_and_collects_its_answer() -> Result<(), PortError> {
     // The seed feeds `nslookup` "set q=mx / python.org / exit"; `tr` is
     // everywhere and answers the same way: all input in, all output out.
     let tr = Port::spawn({
@@ -170,7 +171,7 @@ async fn communicate_feeds_the_program_and_collects_its_answer() -> Result<(), E
 #[tokio::test]
 async fn a_program_that_does_not_exist_is_a_spawn_error() {
     let missing = Port::spawn(Command::new("no-such-program-for-the-port-test"));
-    let Err(Error::PortSpawnFailed { program, reason }) = missing else {
+    let Err(PortError::SpawnFailed { program, reason }) = missing else {
         panic!("expected PortSpawnFailed, got {missing:?}");
     };
     assert_eq!(program, "no-such-program-for-the-port-test");

@@ -182,7 +182,7 @@ async fn get_timeout_gives_up_after_the_time_allowed_and_leaves_no_waiter() {
     let start = Instant::now();
     let timeout = Duration::from_millis(250);
     match queue.get_timeout(timeout).await {
-        Err(Error::QueueTimeout {
+        Err(QueueError::Timeout {
             queue: id,
             operation,
             timeout: allowed,
@@ -231,7 +231,7 @@ async fn put_timeout_hands_the_item_back_and_leaves_the_queue_as_it_was() {
         .expect_err("no room came");
     assert!(matches!(
         refused.error,
-        Error::QueueTimeout {
+        QueueError::Timeout {
             operation: "put_timeout",
             ..
         }
@@ -243,7 +243,7 @@ async fn put_timeout_hands_the_item_back_and_leaves_the_queue_as_it_was() {
     assert_eq!(queue.get().await, Ok("first"));
     assert!(matches!(
         queue.try_get().await,
-        Err(Error::QueueEmpty { .. })
+        Err(QueueError::Empty { .. })
     ));
 }
 
@@ -271,7 +271,7 @@ async fn non_waiting_variants_answer_at_once() {
     let queue = Queue::bounded(2);
     assert!(matches!(
         queue.try_get().await,
-        Err(Error::QueueEmpty { .. })
+        Err(QueueError::Empty { .. })
     ));
     assert!(queue.is_empty().await.expect("alive"));
     queue.try_put('a').await.expect("room");
@@ -281,7 +281,7 @@ async fn non_waiting_variants_answer_at_once() {
     let refused = queue.try_put('c').await.expect_err("full");
     assert_eq!(
         refused.error,
-        Error::QueueFull {
+        QueueError::Full {
             queue: queue.id(),
             capacity: 2
         }
@@ -302,7 +302,7 @@ async fn close_wakes_waiting_consumers_with_closed_and_refuses_producers() {
     assert!(poll_once(second.as_mut()).await.is_pending());
 
     queue.close().await;
-    let closed = Error::QueueClosed { queue: queue.id() };
+    let closed = QueueError::Closed { queue: queue.id() };
     assert_eq!(first.await, Err(closed.clone()));
     assert_eq!(second.await, Err(closed.clone()));
     let refused = queue.put(7).await.expect_err("closed");
@@ -322,7 +322,7 @@ async fn close_refuses_waiting_producers_with_their_items_and_consumers_drain_th
     assert!(poll_once(waiting_b.as_mut()).await.is_pending());
 
     queue.close().await;
-    let closed = Error::QueueClosed { queue: queue.id() };
+    let closed = QueueError::Closed { queue: queue.id() };
     let a = waiting_a.await.expect_err("refused");
     let b = waiting_b.await.expect_err("refused");
     assert_eq!((a.error, a.message), (closed.clone(), "waiting-a"));

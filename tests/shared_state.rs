@@ -23,14 +23,14 @@ impl Actor for Decrementer {}
 /// Decrement the count; the reply is the value it had before.
 struct Decrement;
 impl Message for Decrement {
-    type Reply = Result<Option<i64>, Error>;
+    type Reply = Result<Option<i64>, SharedError>;
 }
 impl Handler<Decrement> for Decrementer {
     async fn handle(
         &mut self,
         _: Decrement,
         _ctx: &mut Context<Self>,
-    ) -> Result<Option<i64>, Error> {
+    ) -> Result<Option<i64>, SharedError> {
         // The seed's `with lock: dic['count'] -= 1`, as one message to the
         // map's owner.
         self.dic
@@ -43,7 +43,8 @@ impl Handler<Decrement> for Decrementer {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_actors_decrement_a_count_of_a_hundred_to_exactly_zero() -> Result<(), Error> {
+async fn a_hundred_actors_decrement_a_count_of_a_hundred_to_exactly_zero() -> Result<(), SharedError>
+{
     let dic = SharedMap::from_map(HashMap::from([("count", 100)]));
     let actors: Vec<_> = (0..100)
         .map(|_| spawn(Decrementer { dic: dic.clone() }))
@@ -72,7 +73,7 @@ async fn a_hundred_actors_decrement_a_count_of_a_hundred_to_exactly_zero() -> Re
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_then_a_separate_write_loses_updates_update_does_not() -> Result<(), Error> {
+async fn a_read_then_a_separate_write_loses_updates_update_does_not() -> Result<(), SharedError> {
     const TASKS: usize = 10;
     let racy = SharedValue::new(TASKS as i64);
     let atomic = SharedValue::new(TASKS as i64);
@@ -103,7 +104,7 @@ async fn a_read_then_a_separate_write_loses_updates_update_does_not() -> Result<
 }
 
 #[tokio::test]
-async fn lists_and_maps_answer_like_their_local_counterparts() -> Result<(), Error> {
+async fn lists_and_maps_answer_like_their_local_counterparts() -> Result<(), SharedError> {
     // The seed's `manager.list(range(5))`, appended to by ten workers.
     let l = SharedList::from_vec((0..5).collect());
     let tasks: Vec<_> = (0..10)
@@ -155,7 +156,7 @@ async fn lists_and_maps_answer_like_their_local_counterparts() -> Result<(), Err
 }
 
 #[tokio::test]
-async fn a_panicking_update_fails_that_call_only() -> Result<(), Error> {
+async fn a_panicking_update_fails_that_call_only() -> Result<(), SharedError> {
     quiet_deliberate_panics();
     let count = SharedValue::new(10);
     let other = count.clone();
@@ -165,7 +166,7 @@ async fn a_panicking_update_fails_that_call_only() -> Result<(), Error> {
             panic!("{DELIBERATE}: halfway");
         })
         .await;
-    let Err(Error::SharedStatePanicked { owner, reason }) = failed else {
+    let Err(SharedError::Panicked { owner, reason }) = failed else {
         panic!("expected SharedStatePanicked, got {failed:?}");
     };
     assert_eq!(owner, count.id());

@@ -40,11 +40,11 @@ struct Consume {
     holding: oneshot::Sender<()>,
 }
 impl Message for Consume {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SyncError>;
 }
 
 impl Handler<Consume> for Consumer {
-    async fn handle(&mut self, msg: Consume, _: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, msg: Consume, _: &mut Context<Self>) -> Result<(), SyncError> {
         let guard = msg.cond.lock().await?;
         let _ = msg.holding.send(());
         let has_item = || !msg.items.lock().expect("items").is_empty();
@@ -161,7 +161,7 @@ async fn a_guard_of_another_lock_is_refused_and_handed_back() {
     let refused = not_empty.wait(foreign).await.expect_err("wrong lock");
     assert_eq!(
         refused.error,
-        Error::WrongLock {
+        SyncError::WrongLock {
             condition: not_empty.id(),
             expected: shared.id(),
             found: other.id()
@@ -171,7 +171,7 @@ async fn a_guard_of_another_lock_is_refused_and_handed_back() {
     assert!(other.is_locked().await.expect("alive"));
     assert!(matches!(
         not_full.notify_all(&foreign).await,
-        Err(Error::WrongLock { .. })
+        Err(SyncError::WrongLock { .. })
     ));
 
     // Both conditions accept the shared lock's guard.
@@ -188,7 +188,7 @@ impl Actor for Party {}
 
 struct Meet(Barrier);
 impl Message for Meet {
-    type Reply = Result<BarrierWaitResult, Error>;
+    type Reply = Result<BarrierWaitResult, SyncError>;
 }
 
 impl Handler<Meet> for Party {
@@ -196,7 +196,7 @@ impl Handler<Meet> for Party {
         &mut self,
         Meet(barrier): Meet,
         _: &mut Context<Self>,
-    ) -> Result<BarrierWaitResult, Error> {
+    ) -> Result<BarrierWaitResult, SyncError> {
         barrier.wait().await
     }
 }
@@ -268,7 +268,7 @@ async fn a_party_that_times_out_breaks_the_barrier_until_reset() {
     let started = Instant::now();
     let impatient = soon(barrier.wait_timeout(Duration::from_secs(1))).await;
     assert_eq!(started.elapsed(), Duration::from_secs(1));
-    let broken = Error::BarrierBroken {
+    let broken = SyncError::BarrierBroken {
         barrier: barrier.id(),
     };
     assert_eq!(impatient, Err(broken.clone()));
@@ -316,7 +316,7 @@ async fn a_party_that_gives_up_withdraws_and_abort_releases_the_waiting() {
     barrier.abort().await.expect("alive");
     assert_eq!(
         soon(stayer).await,
-        Err(Error::BarrierBroken {
+        Err(SyncError::BarrierBroken {
             barrier: barrier.id()
         })
     );

@@ -24,11 +24,11 @@ struct WaitForGreen {
     waiting: oneshot::Sender<()>,
 }
 impl Message for WaitForGreen {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SyncError>;
 }
 
 impl Handler<WaitForGreen> for Car {
-    async fn handle(&mut self, msg: WaitForGreen, _: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, msg: WaitForGreen, _: &mut Context<Self>) -> Result<(), SyncError> {
         let wait = msg.green.wait();
         let mut wait = pin!(wait);
         // The first poll queues the wait at the event; only then say so.

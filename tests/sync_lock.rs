@@ -36,11 +36,11 @@ impl Actor for Decrementer {}
 
 struct Decrement;
 impl Message for Decrement {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SyncError>;
 }
 
 impl Handler<Decrement> for Decrementer {
-    async fn handle(&mut self, _: Decrement, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, _: Decrement, _ctx: &mut Context<Self>) -> Result<(), SyncError> {
         let guard = self.lock.lock().await?;
         let now_inside = self.inside.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_inside.fetch_max(now_inside, Ordering::SeqCst);
@@ -334,12 +334,12 @@ impl Actor for Nested {}
 
 struct Run3;
 impl Message for Run3 {
-    type Reply = Result<(usize, usize), Error>;
+    type Reply = Result<(usize, usize), SyncError>;
 }
 
 impl Nested {
     /// Returns the depth at which it ran.
-    async fn run(&self, me: OwnerId, counter: &AtomicI64) -> Result<usize, Error> {
+    async fn run(&self, me: OwnerId, counter: &AtomicI64) -> Result<usize, SyncError> {
         self.lock.acquire(me).await?;
         let depth = match self.lock.holder().await? {
             Some((holder, depth)) if holder == me => depth,
@@ -354,7 +354,11 @@ impl Nested {
 }
 
 impl Handler<Run3> for Nested {
-    async fn handle(&mut self, _: Run3, ctx: &mut Context<Self>) -> Result<(usize, usize), Error> {
+    async fn handle(
+        &mut self,
+        _: Run3,
+        ctx: &mut Context<Self>,
+    ) -> Result<(usize, usize), SyncError> {
         let me = OwnerId::Actor(ctx.id());
         self.lock.acquire(me).await?;
         let depth1 = self.run(me, &self.num).await?;
@@ -400,7 +404,7 @@ async fn only_the_owner_may_release_a_re_entrant_lock() {
     let err = lock.release(&me).await.expect_err("nothing to release");
     assert_eq!(
         err,
-        Error::LockNotHeld {
+        SyncError::LockNotHeld {
             lock: lock.id(),
             caller: me.id()
         }
@@ -413,7 +417,7 @@ async fn only_the_owner_may_release_a_re_entrant_lock() {
     let err = lock.release(&other).await.expect_err("not the owner");
     assert_eq!(
         err,
-        Error::NotLockOwner {
+        SyncError::NotLockOwner {
             lock: lock.id(),
             caller: other.id(),
             holder: me.id()

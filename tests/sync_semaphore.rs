@@ -42,7 +42,7 @@ async fn twenty_workers_run_at_most_five_at_a_time_and_all_finish() {
     assert_eq!(report.available_after, 5, "every permit came back");
     assert!(matches!(
         report.extra_release,
-        Err(Error::SemaphoreOverReleased { bound: 5, .. })
+        Err(SyncError::SemaphoreOverReleased { bound: 5, .. })
     ));
 }
 
@@ -79,7 +79,7 @@ async fn a_bounded_semaphore_refuses_a_release_past_its_bound() {
     let err = bounded.release().await.expect_err("already at the bound");
     assert_eq!(
         err,
-        Error::SemaphoreOverReleased {
+        SyncError::SemaphoreOverReleased {
             semaphore: bounded.id(),
             bound: 2
         }

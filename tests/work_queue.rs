@@ -43,7 +43,10 @@ async fn the_story_producers_join_and_the_bowl_tom_choked_on_is_eaten_by_sam() {
     assert_eq!(again.len(), 1, "{report:?}");
     assert_eq!((again[0].by, again[0].delivery), ("Sam", 2));
     let (_, tom) = &report.consumers[1];
-    assert!(matches!(tom, Err(Error::Failed { .. })), "{tom:?}");
+    assert!(
+        matches!(tom, Err(QueueError::Actor(Error::Failed { .. }))),
+        "{tom:?}"
+    );
     let (_, sam) = &report.consumers[0];
     let by_tom = report.eaten.iter().filter(|e| e.by == "Tom").count();
     assert_eq!(sam.as_ref().ok(), Some(&(20 - by_tom)));
@@ -95,7 +98,7 @@ async fn acknowledging_more_than_was_taken_is_an_error() {
         .task_done(id)
         .await
         .expect("held, so this acknowledges it");
-    let not_taken = Error::NotTaken {
+    let not_taken = QueueError::NotTaken {
         queue: queue.id(),
         item: id,
     };
@@ -150,11 +153,11 @@ struct Worker {
 #[messages]
 impl Worker {
     #[message]
-    async fn work(&mut self) -> Result<(), Error> {
+    async fn work(&mut self) -> Result<(), QueueError> {
         loop {
             let item = match self.queue.get().await {
                 Ok(item) => item,
-                Err(Error::QueueClosed { .. }) => return Ok(()),
+                Err(QueueError::Closed { .. }) => return Ok(()),
                 Err(other) => return Err(other),
             };
             self.taken += 1;
@@ -174,7 +177,7 @@ impl Worker {
 
     /// Takes one item and keeps its lease in the actor's state.
     #[message]
-    async fn hold(&mut self) -> Result<u32, Error> {
+    async fn hold(&mut self) -> Result<u32, QueueError> {
         let item = self.queue.get().await?;
         let value = *item;
         self.held = Some(item);
@@ -324,7 +327,7 @@ async fn a_closed_work_queue_keeps_consumers_waiting_while_an_item_may_come_back
     b.done().await.expect("held");
     assert_eq!(
         waiting.await.err(),
-        Some(Error::QueueClosed { queue: queue.id() })
+        Some(QueueError::Closed { queue: queue.id() })
     );
 }
 
@@ -333,13 +336,13 @@ async fn timeouts_and_non_waiting_variants_leave_nothing_held() {
     let queue: WorkQueue<u8> = WorkQueue::bounded(1);
     assert!(matches!(
         queue.try_get().await,
-        Err(Error::QueueEmpty { .. })
+        Err(QueueError::Empty { .. })
     ));
     assert!(matches!(
         queue
             .get_timeout(std::time::Duration::from_millis(10))
             .await,
-        Err(Error::QueueTimeout { .. })
+        Err(QueueError::Timeout { .. })
     ));
     queue.put(1).await.expect("room");
     let full = queue.try_put(2).await.expect_err("full");

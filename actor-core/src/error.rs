@@ -107,179 +107,6 @@ pub enum Error {
         /// How it failed.
         reason: StopReason,
     },
-    // -- queue, work queue, pipe (seed scenarios 3, 4, 5): variants go here --
-    /// A [`Queue`](crate::queue::Queue) or
-    /// [`WorkQueue`](crate::work_queue::WorkQueue) was closed: it refuses new
-    /// items, and once the items left are taken it has nothing more to give.
-    #[error("{queue} is closed: puts are refused, and every item put before the close has been taken; stop producing or consuming")]
-    QueueClosed {
-        /// The queue's actor.
-        queue: ActorId,
-    },
-    /// A non-waiting put (`try_put`, `try_send`) found no room.
-    #[error("{queue} is full ({capacity} items); use the waiting variant to wait for room, or retry later")]
-    QueueFull {
-        /// The queue's actor.
-        queue: ActorId,
-        /// How many items it holds at most.
-        capacity: usize,
-    },
-    /// A non-waiting get (`try_get`, `try_recv`) found nothing to take.
-    #[error("{queue} has nothing to take right now; use the waiting variant to wait for an item, or retry later")]
-    QueueEmpty {
-        /// The queue's actor.
-        queue: ActorId,
-    },
-    /// A get or put with a time limit gave up: nothing was taken, and a value
-    /// given to put was handed back.
-    #[error("`{operation}` on {queue} gave up after {timeout:?}: nothing was taken or put; retry, or wait longer")]
-    QueueTimeout {
-        /// The queue's actor.
-        queue: ActorId,
-        /// The method that gave up (`"get_timeout"`, `"put_timeout"`,
-        /// `"recv_timeout"`).
-        operation: &'static str,
-        /// The time allowed.
-        timeout: Duration,
-    },
-    /// A work item was acknowledged that its work queue does not count as
-    /// taken: it was acknowledged already, handed back, or never handed out.
-    #[error("item {item} of {queue} is not held by any consumer (acknowledged already, handed back, or never handed out); acknowledge each item taken exactly once")]
-    NotTaken {
-        /// The work queue's actor.
-        queue: ActorId,
-        /// The item acknowledged.
-        item: crate::work_queue::WorkId,
-    },
-    /// The other end of a [pipe](crate::pipe) was dropped (every clone of it):
-    /// nothing more can be sent, and what it sent has all been received.
-    #[error("the other end of {pipe} is gone (every clone was dropped): nothing more can be sent, and everything it sent has been received")]
-    PipeClosed {
-        /// The actor carrying this direction of the pipe.
-        pipe: ActorId,
-    },
-
-    // -- pool, shared state, port (seed scenarios 2, 6, 11): variants go here --
-    /// A [`Pool`](crate::pool::Pool) refused a task because it was closed or
-    /// terminated.
-    #[error("pool {pool} is closed and accepts no more tasks; submit before `close`, or start a new pool")]
-    PoolClosed {
-        /// The pool's dispatcher actor.
-        pool: ActorId,
-    },
-    /// [`Pool::join`](crate::pool::Pool::join) was called on a pool that is
-    /// still open.
-    #[error("pool {pool} is still open: call `close` (or `terminate`) before `join`, so that new tasks cannot keep it waiting forever")]
-    PoolNotClosed {
-        /// The pool's dispatcher actor.
-        pool: ActorId,
-    },
-    /// A pool task did not run to completion because the pool ended first
-    /// (it was terminated, killed, or its workers' supervisor gave up).
-    #[error("task {task} of pool {pool} did not finish: the pool was terminated first; submit it to a running pool to have it done")]
-    PoolTerminated {
-        /// The pool's dispatcher actor.
-        pool: ActorId,
-        /// The task.
-        task: crate::pool::TaskId,
-    },
-    /// A pool task panicked. Its worker was restarted; no other task was
-    /// affected.
-    #[error("task {task} of pool {pool} panicked on worker {worker} ({reason}); the worker was restarted and the other tasks were not affected")]
-    TaskFailed {
-        /// The pool's dispatcher actor.
-        pool: ActorId,
-        /// The task.
-        task: crate::pool::TaskId,
-        /// The worker that ran it.
-        worker: ActorId,
-        /// The worker's failure, with the panic message.
-        reason: StopReason,
-    },
-    /// An operation on shared state (see [`shared`](crate::shared)) panicked
-    /// inside the actor that owns the state: an update closure, or a `Clone`,
-    /// `Hash` or `Eq` implementation of the stored types.
-    #[error("an operation on shared state {owner} panicked ({reason}); the state keeps what was changed before the panic, and the owner goes on serving")]
-    SharedStatePanicked {
-        /// The actor that owns the state.
-        owner: ActorId,
-        /// The panic message.
-        reason: StopReason,
-    },
-    /// A [`Port`](crate::port::Port) could not start its program.
-    #[error(
-        "could not start program {program:?}: {reason}; check that it is installed and on the PATH"
-    )]
-    PortSpawnFailed {
-        /// The program.
-        program: String,
-        /// The operating system's error.
-        reason: String,
-    },
-    /// A [`Port`](crate::port::Port)'s input is closed: stdin was closed or
-    /// the program exited.
-    #[error("the input of port {port} is closed (stdin was closed or the program exited); nothing more can be written to it")]
-    PortClosed {
-        /// The port actor.
-        port: ActorId,
-    },
-    /// Reading from or writing to a [`Port`](crate::port::Port)'s program
-    /// failed.
-    #[error("I/O with the program of port {port} failed: {reason}")]
-    PortIo {
-        /// The port actor.
-        port: ActorId,
-        /// The operating system's error.
-        reason: String,
-    },
-
-    // -- sync primitives (seed scenarios 8, 9): variants go here --
-    /// A re-entrant lock was released by an owner other than the one holding
-    /// it.
-    #[error("{caller} tried to release the re-entrant lock {lock}, which {holder} holds; only the owner that acquired a level may release it")]
-    NotLockOwner {
-        /// The lock.
-        lock: ActorId,
-        /// Who tried to release it.
-        caller: crate::sync::OwnerId,
-        /// Who holds it.
-        holder: crate::sync::OwnerId,
-    },
-    /// A re-entrant lock that nobody holds was released.
-    #[error("{caller} tried to release the re-entrant lock {lock}, which nobody holds; release only what was acquired")]
-    LockNotHeld {
-        /// The lock.
-        lock: ActorId,
-        /// Who tried to release it.
-        caller: crate::sync::OwnerId,
-    },
-    /// A bounded semaphore was released while all its permits were already
-    /// free; the count was left at the bound.
-    #[error("{semaphore} was released beyond its bound of {bound} permits; release only permits that were acquired")]
-    SemaphoreOverReleased {
-        /// The semaphore.
-        semaphore: ActorId,
-        /// Its bound (its initial number of permits).
-        bound: usize,
-    },
-    /// A condition was given the guard of a lock it is not bound to.
-    #[error("{condition} is bound to {expected}, but was given a guard of {found}; take the condition's own lock (`Condition::lock`)")]
-    WrongLock {
-        /// The condition.
-        condition: ActorId,
-        /// The lock it is bound to.
-        expected: ActorId,
-        /// The lock the guard holds.
-        found: ActorId,
-    },
-    /// A barrier is broken: a party timed out, or it was aborted or reset
-    /// while this party waited.
-    #[error("{barrier} is broken (a party timed out, or it was aborted or reset); call `reset` before using it again")]
-    BarrierBroken {
-        /// The barrier.
-        barrier: ActorId,
-    },
-
     /// Work given to [`run_blocking`](crate::run_blocking) panicked or was
     /// cancelled by a runtime shutdown.
     #[error("blocking work failed: {reason}")]
@@ -289,23 +116,35 @@ pub enum Error {
     },
 }
 
-/// A message that could not be sent, handed back with the reason.
+/// A message (or an item) that could not be sent, handed back with the
+/// reason. `E` is the error of whatever refused it: the kernel's [`Error`]
+/// for a message to an actor, a tool's own error for an item put into a
+/// queue or a pipe (`SendError<T, QueueError>`).
 #[derive(Clone, PartialEq, Eq)]
-pub struct SendError<M> {
+pub struct SendError<M, E = Error> {
     /// Why it was not sent.
-    pub error: Error,
+    pub error: E,
     /// The message, untouched.
     pub message: M,
 }
 
-impl<M> SendError<M> {
+impl<M, E> SendError<M, E> {
     /// Takes the message back.
     pub fn into_message(self) -> M {
         self.message
     }
+
+    /// The same message with the error converted, as `?` does not see
+    /// through the pair: `SendError<M>` into `SendError<M, QueueError>`.
+    pub fn map_err<F>(self, f: impl FnOnce(E) -> F) -> SendError<M, F> {
+        SendError {
+            error: f(self.error),
+            message: self.message,
+        }
+    }
 }
 
-impl<M> fmt::Debug for SendError<M> {
+impl<M, E: fmt::Debug> fmt::Debug for SendError<M, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendError")
             .field("error", &self.error)
@@ -313,13 +152,13 @@ impl<M> fmt::Debug for SendError<M> {
     }
 }
 
-impl<M> fmt::Display for SendError<M> {
+impl<M, E: fmt::Display> fmt::Display for SendError<M, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.error, f)
     }
 }
 
-impl<M> std::error::Error for SendError<M> {
+impl<M, E: std::error::Error + 'static> std::error::Error for SendError<M, E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
     }

@@ -79,12 +79,12 @@ pub use toolbox::{pipe, pool, port, queue, shared, sync, work_queue};
 
 /// Everything an application needs: `use actor_core::prelude::*;`.
 pub mod prelude {
-    pub use crate::pipe::{pipe, pipe_duplex, PipeEnd, PipeReceiver, PipeSender};
-    pub use crate::pool::{Pool, TaskHandle};
-    pub use crate::port::Port;
-    pub use crate::queue::Queue;
-    pub use crate::shared::{SharedList, SharedMap, SharedValue};
-    pub use crate::sync::{Barrier, Condition, Event, Lock, Permit, RLock, Semaphore};
+    pub use crate::pipe::{pipe, pipe_duplex, PipeEnd, PipeError, PipeReceiver, PipeSender};
+    pub use crate::pool::{Pool, PoolError, TaskHandle};
+    pub use crate::port::{Port, PortError};
+    pub use crate::queue::{Queue, QueueError};
+    pub use crate::shared::{SharedError, SharedList, SharedMap, SharedValue};
+    pub use crate::sync::{Barrier, Condition, Event, Lock, Permit, RLock, Semaphore, SyncError};
     pub use crate::work_queue::{WorkItem, WorkQueue};
     pub use crate::{
         lookup, register, run_blocking, spawn, unregister, Actor, ActorId, ActorRef, Backoff,

@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::process::Stdio;
 use std::time::Duration;
 
-use actor_core::queue::Queue;
+use actor_core::queue::{Queue, QueueError};
+use actor_core::sync::SyncError;
 use actor_core::sync::{Event, Lock};
 use actor_core::work_queue::WorkQueue;
 use actor_core::{Error, WireName};
@@ -115,7 +116,7 @@ async fn get_timeout_on_an_empty_remote_queue_times_out() {
     let (_server, _node, queue) = remote_queue("empty", Queue::<u64>::unbounded()).await;
     let limit = Duration::from_millis(200);
     match within("get_timeout", queue.get_timeout(limit)).await {
-        Err(Error::QueueTimeout {
+        Err(QueueError::Timeout {
             queue: id,
             operation,
             timeout,
@@ -126,7 +127,7 @@ async fn get_timeout_on_an_empty_remote_queue_times_out() {
     }
     assert_eq!(
         queue.try_get().await,
-        Err(Error::QueueEmpty { queue: queue.id() })
+        Err(QueueError::Empty { queue: queue.id() })
     );
 }
 
@@ -138,7 +139,7 @@ async fn get_timeout_on_a_queue_whose_node_is_gone_fails_instead_of_waiting() {
     // The reference keeps trying to reconnect; the caller's own bound
     // (its limit plus a grace period) ends the wait with an error.
     match within("get_timeout", queue.get_timeout(Duration::from_millis(100))).await {
-        Err(Error::Timeout { .. } | Error::Failed { .. }) => {}
+        Err(QueueError::Actor(Error::Timeout { .. } | Error::Failed { .. })) => {}
         other => panic!("expected a timeout or a failure, got {other:?}"),
     }
 }
@@ -154,13 +155,13 @@ async fn a_closed_remote_queue_drains_then_refuses() {
         .put("c".to_owned())
         .await
         .expect_err("a closed queue refuses");
-    assert_eq!(refused.error, Error::QueueClosed { queue: queue.id() });
+    assert_eq!(refused.error, QueueError::Closed { queue: queue.id() });
     assert_eq!(refused.message, "c", "the refused item is handed back");
     assert_eq!(queue.get().await.expect("left"), "a");
     assert_eq!(queue.get().await.expect("left"), "b");
     assert_eq!(
         queue.get().await,
-        Err(Error::QueueClosed { queue: queue.id() })
+        Err(QueueError::Closed { queue: queue.id() })
     );
 }
 
@@ -174,7 +175,7 @@ async fn try_put_on_a_full_remote_queue_hands_the_item_back() {
     let refused = queue.try_put("second".to_owned()).await.expect_err("full");
     assert_eq!(
         refused.error,
-        Error::QueueFull {
+        QueueError::Full {
             queue: queue.id(),
             capacity: 1
         }
@@ -186,7 +187,7 @@ async fn try_put_on_a_full_remote_queue_hands_the_item_back() {
         .expect_err("still full");
     assert!(matches!(
         refused.error,
-        Error::QueueTimeout {
+        QueueError::Timeout {
             operation: "put_timeout",
             ..
         }
@@ -220,7 +221,7 @@ async fn two_producers_and_two_consumers_move_each_item_exactly_once() {
             loop {
                 match queue.get().await {
                     Ok(n) => got.push(n),
-                    Err(Error::QueueClosed { .. }) => return got,
+                    Err(QueueError::Closed { .. }) => return got,
                     Err(other) => panic!("a consumer failed: {other}"),
                 }
             }
@@ -449,7 +450,10 @@ async fn a_remote_lock_guard_releases_when_dropped() {
     );
     let guard = one.lock().await.expect("locked");
     assert!(
-        matches!(one.lock().await, Err(Error::Failed { .. })),
+        matches!(
+            one.lock().await,
+            Err(SyncError::Actor(Error::Failed { .. }))
+        ),
         "a handle that holds the lock is refused a second hold"
     );
     let limit = Duration::from_millis(200);

@@ -46,7 +46,7 @@ pub(crate) async fn blocking_work() -> Result<(), Error> {
 }
 
 /// Python's `Pool(4)` with five tasks: the fifth waits for a free worker.
-pub(crate) async fn pool() -> Result<(), Error> {
+pub(crate) async fn pool() -> Result<(), PoolError> {
     section("A pool of 4 workers: five tasks, the fifth waits for a free one");
     let pool = actor::pool::Pool::new(4);
     let t0 = Instant::now();
@@ -60,7 +60,7 @@ pub(crate) async fn pool() -> Result<(), Error> {
                 std::thread::sleep(Duration::from_millis(millis));
                 (started, t0.elapsed())
             })
-            .map_err(Error::from)?;
+            .map_err(PoolError::from)?;
         handles.push(handle);
     }
     for (task, handle) in handles.into_iter().enumerate() {

@@ -9,7 +9,7 @@
 //! - Each direction is carried by a queue actor holding up to
 //!   [`PIPE_CAPACITY`] values: `send` waits while it is full, as a write to a
 //!   full OS pipe does, and `recv` waits while it is empty.
-//! - `recv` returns [`Error::PipeClosed`] once the other end, **and every clone
+//! - `recv` returns [`PipeError::Closed`] once the other end, **and every clone
 //!   of it**, has been dropped and everything it sent has been received:
 //!   Python's `EOFError`, without having to `close()` the unused ends first.
 //!   Likewise `send` returns `PipeClosed`, with the value handed back, once
@@ -20,16 +20,16 @@
 //!   needs a `Lock` around `recv` for that.)
 //!
 //! ```
-//! use actor_core::{pipe::pipe, Error};
+//! use actor_core::pipe::{pipe, PipeError};
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), PipeError> {
 //! let (parent, child) = pipe();
 //! let reader = tokio::spawn(async move {
 //!     let mut got = Vec::new();
 //!     loop {
 //!         match child.recv().await {
 //!             Ok(text) => got.push(text),
-//!             Err(Error::PipeClosed { .. }) => return got, // EOF
+//!             Err(PipeError::Closed { .. }) => return got, // EOF
 //!             Err(other) => panic!("{other}"),
 //!         }
 //!     }
@@ -56,8 +56,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fifo::{Client, Ledger, Patience, Refusal};
-use super::queue::refusal_error;
-use crate::{Error, SendError};
+use crate::{ActorId, Error, SendError};
 
 /// How many values one direction of a pipe holds before `send` waits.
 pub const PIPE_CAPACITY: usize = 64;
@@ -102,7 +101,7 @@ impl<T> Drop for Reader<T> {
 }
 
 impl<T: Send + 'static> Writer<T> {
-    async fn send(&self, value: T, patience: Patience) -> Result<(), SendError<T>> {
+    async fn send(&self, value: T, patience: Patience) -> Result<(), SendError<T, PipeError>> {
         self.0
             .put(value, patience)
             .await
@@ -114,7 +113,7 @@ impl<T: Send + 'static> Writer<T> {
 }
 
 impl<T: Send + 'static> Reader<T> {
-    async fn recv(&self, patience: Patience, operation: &'static str) -> Result<T, Error> {
+    async fn recv(&self, patience: Patience, operation: &'static str) -> Result<T, PipeError> {
         self.0
             .get(patience)
             .await
@@ -127,10 +126,24 @@ fn pipe_error<T: Send + 'static>(
     why: Refusal,
     patience: Patience,
     operation: &'static str,
-) -> Error {
+) -> PipeError {
+    let pipe = channel.id();
     match why {
-        Refusal::Closed => Error::PipeClosed { pipe: channel.id() },
-        other => refusal_error(other, channel.id(), channel.capacity(), patience, operation),
+        Refusal::Closed => PipeError::Closed { pipe },
+        Refusal::Empty => PipeError::Empty { pipe },
+        Refusal::Full => PipeError::Full {
+            pipe,
+            capacity: channel.capacity().unwrap_or(usize::MAX),
+        },
+        Refusal::TimedOut => PipeError::Timeout {
+            pipe,
+            operation,
+            timeout: match patience {
+                Patience::Limit(limit) => limit,
+                Patience::None | Patience::Forever => Duration::ZERO,
+            },
+        },
+        Refusal::Stopped => Error::Stopped { actor: pipe }.into(),
     }
 }
 
@@ -198,19 +211,19 @@ macro_rules! sending {
         /// Sends `value` to the other end, waiting while the pipe is full.
         ///
         /// # Errors
-        /// With the value handed back: [`Error::PipeClosed`] if the other
+        /// With the value handed back: [`PipeError::Closed`] if the other
         /// end and all its clones were dropped; [`Error::Stopped`] if the
         /// pipe's actor ended (its runtime shut down).
-        pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
+        pub async fn send(&self, value: T) -> Result<(), SendError<T, PipeError>> {
             self.writer.send(value, Patience::Forever).await
         }
 
         /// Sends `value` if the pipe has room now.
         ///
         /// # Errors
-        /// Those of `send`, and [`Error::QueueFull`]; the value is handed
+        /// Those of `send`, and [`PipeError::Full`]; the value is handed
         /// back with every error.
-        pub async fn try_send(&self, value: T) -> Result<(), SendError<T>> {
+        pub async fn try_send(&self, value: T) -> Result<(), SendError<T, PipeError>> {
             self.writer.send(value, Patience::None).await
         }
     };
@@ -223,10 +236,10 @@ macro_rules! receiving {
         /// waiting on clones of this end are served in the order they came.
         ///
         /// # Errors
-        /// [`Error::PipeClosed`] once the other end and all its clones were
+        /// [`PipeError::Closed`] once the other end and all its clones were
         /// dropped and every value they sent has been received;
         /// [`Error::Stopped`] if the pipe's actor ended.
-        pub async fn recv(&self) -> Result<T, Error> {
+        pub async fn recv(&self) -> Result<T, PipeError> {
             self.reader.recv(Patience::Forever, "recv").await
         }
 
@@ -234,8 +247,8 @@ macro_rules! receiving {
         /// `poll(timeout)` followed by `recv()`).
         ///
         /// # Errors
-        /// Those of `recv`, and [`Error::QueueTimeout`].
-        pub async fn recv_timeout(&self, timeout: Duration) -> Result<T, Error> {
+        /// Those of `recv`, and [`PipeError::Timeout`].
+        pub async fn recv_timeout(&self, timeout: Duration) -> Result<T, PipeError> {
             self.reader
                 .recv(Patience::Limit(timeout), "recv_timeout")
                 .await
@@ -244,8 +257,8 @@ macro_rules! receiving {
         /// Receives a value if one is there now.
         ///
         /// # Errors
-        /// Those of `recv`, and [`Error::QueueEmpty`].
-        pub async fn try_recv(&self) -> Result<T, Error> {
+        /// Those of `recv`, and [`PipeError::Empty`].
+        pub async fn try_recv(&self) -> Result<T, PipeError> {
             self.reader.recv(Patience::None, "try_recv").await
         }
     };
@@ -311,5 +324,60 @@ impl<T: Send + 'static> fmt::Debug for PipeEnd<T> {
             .field("to", &self.writer.0.id())
             .field("from", &self.reader.0.id())
             .finish()
+    }
+}
+
+/// What went wrong with a [pipe](crate::pipe) end: the pipe's own refusals,
+/// or the kernel's [`Error`] from the actor that carries it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipeError {
+    /// The other end of a [pipe](crate::pipe) was dropped (every clone of it):
+    /// nothing more can be sent, and what it sent has all been received.
+    #[error("the other end of {pipe} is gone (every clone was dropped): nothing more can be sent, and everything it sent has been received")]
+    Closed {
+        /// The actor carrying this direction of the pipe.
+        pipe: ActorId,
+    },
+    /// A non-waiting send (`try_send`) found no room.
+    #[error("{pipe} is full ({capacity} items); use the waiting variant to wait for room, or retry later")]
+    Full {
+        /// The actor carrying this direction of the pipe.
+        pipe: ActorId,
+        /// How many items it holds at most.
+        capacity: usize,
+    },
+    /// A non-waiting receive (`try_recv`) found nothing to take.
+    #[error("{pipe} has nothing to take right now; use the waiting variant to wait for an item, or retry later")]
+    Empty {
+        /// The actor carrying this direction of the pipe.
+        pipe: ActorId,
+    },
+    /// A get or put with a time limit gave up: nothing was taken, and a value
+    /// given to put was handed back.
+    #[error("`{operation}` on {pipe} gave up after {timeout:?}: nothing was taken or put; retry, or wait longer")]
+    Timeout {
+        /// The actor carrying this direction of the pipe.
+        pipe: ActorId,
+        /// The method that gave up (`"get_timeout"`, `"put_timeout"`,
+        /// `"recv_timeout"`).
+        operation: &'static str,
+        /// The time allowed.
+        timeout: Duration,
+    },
+    /// The kernel's error from the actor behind the handle.
+    #[error(transparent)]
+    Actor(#[from] Error),
+}
+
+impl<M> From<SendError<M, PipeError>> for PipeError {
+    fn from(e: SendError<M, PipeError>) -> Self {
+        e.error
+    }
+}
+
+impl<M> From<SendError<M>> for PipeError {
+    fn from(e: SendError<M>) -> Self {
+        PipeError::Actor(e.error)
     }
 }

@@ -16,8 +16,9 @@ use std::task::Poll;
 use proptest::prelude::*;
 
 use super::queue::Queue;
+use super::queue::QueueError;
 use crate::work_queue::{WorkItem, WorkQueue};
-use crate::{Error, SendError};
+use crate::SendError;
 
 async fn poll_once<F: Future + ?Sized>(mut future: Pin<&mut F>) -> Poll<F::Output> {
     poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
@@ -105,8 +106,8 @@ impl Model {
     }
 }
 
-type PutFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError<u32>>> + 'a>>;
-type GetFuture<'a> = Pin<Box<dyn Future<Output = Result<u32, Error>> + 'a>>;
+type PutFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError<u32, QueueError>>> + 'a>>;
+type GetFuture<'a> = Pin<Box<dyn Future<Output = Result<u32, QueueError>> + 'a>>;
 
 enum Waiting<'a> {
     Put(PutFuture<'a>),
@@ -134,9 +135,9 @@ async fn check_queue(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCa
             Op::TryPut => {
                 next_item += 1;
                 let expected = if model.closed {
-                    Err(Error::QueueClosed { queue: queue.id() })
+                    Err(QueueError::Closed { queue: queue.id() })
                 } else if !model.putters.is_empty() || model.items.len() >= model.capacity {
-                    Err(Error::QueueFull {
+                    Err(QueueError::Full {
                         queue: queue.id(),
                         capacity: model.capacity,
                     })
@@ -176,8 +177,8 @@ async fn check_queue(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCa
                         model.serve();
                         Ok(item)
                     }
-                    None if model.closed => Err(Error::QueueClosed { queue: queue.id() }),
-                    None => Err(Error::QueueEmpty { queue: queue.id() }),
+                    None if model.closed => Err(QueueError::Closed { queue: queue.id() }),
+                    None => Err(QueueError::Empty { queue: queue.id() }),
                 };
                 let got = queue.try_get().await;
                 prop_assert_eq!(&got, &expected);
@@ -226,7 +227,7 @@ async fn check_queue(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCa
                 Waiting::Put(put) => match poll_once(put.as_mut()).await {
                     Poll::Ready(Ok(())) => Some(Outcome::Put(Ok(()))),
                     Poll::Ready(Err(refused)) => {
-                        prop_assert_eq!(refused.error, Error::QueueClosed { queue: queue.id() });
+                        prop_assert_eq!(refused.error, QueueError::Closed { queue: queue.id() });
                         Some(Outcome::Put(Err(refused.message)))
                     }
                     Poll::Pending => None,
@@ -234,7 +235,7 @@ async fn check_queue(capacity: Option<usize>, ops: Vec<Op>) -> Result<(), TestCa
                 Waiting::Get(get) => match poll_once(get.as_mut()).await {
                     Poll::Ready(Ok(item)) => Some(Outcome::Got(Ok(item))),
                     Poll::Ready(Err(error)) => {
-                        prop_assert_eq!(error, Error::QueueClosed { queue: queue.id() });
+                        prop_assert_eq!(error, QueueError::Closed { queue: queue.id() });
                         Some(Outcome::Got(Err(())))
                     }
                     Poll::Pending => None,
@@ -322,7 +323,7 @@ async fn check_work_queue(ops: Vec<WorkOp>) -> Result<(), TestCaseError> {
             prop_assert_eq!(queue.task_done(id).await, Ok(()));
             prop_assert_eq!(
                 lease.done().await,
-                Err(Error::NotTaken {
+                Err(QueueError::NotTaken {
                     queue: queue.id(),
                     item: id
                 })
@@ -358,10 +359,10 @@ async fn check_work_queue(ops: Vec<WorkOp>) -> Result<(), TestCaseError> {
                         held.push(lease);
                     }
                     None if closed && held.is_empty() => {
-                        prop_assert_eq!(got.err(), Some(Error::QueueClosed { queue: queue.id() }));
+                        prop_assert_eq!(got.err(), Some(QueueError::Closed { queue: queue.id() }));
                     }
                     None => {
-                        prop_assert_eq!(got.err(), Some(Error::QueueEmpty { queue: queue.id() }));
+                        prop_assert_eq!(got.err(), Some(QueueError::Empty { queue: queue.id() }));
                     }
                 }
             }

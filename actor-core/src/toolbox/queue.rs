@@ -14,7 +14,7 @@
 //!   are producers waiting for room;
 //! - [`close`](Queue::close) replaces Python's `'done'` sentinels: producers
 //!   are refused from then on (a waiting one gets its item back), consumers
-//!   take what is left and then get [`Error::QueueClosed`].
+//!   take what is left and then get [`QueueError::Closed`].
 //!
 //! No lock is needed by the user, nor held by anyone: the queue is an actor
 //! that handles one request at a time, and a request that has to wait is
@@ -28,9 +28,9 @@
 //! can stand behind the same handle; [`Queue::id`] names the actor.
 //!
 //! ```
-//! use actor_core::{queue::Queue, Error};
+//! use actor_core::queue::{Queue, QueueError};
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), QueueError> {
 //! let queue = Queue::bounded(2);
 //! let producer = {
 //!     let queue = queue.clone();
@@ -39,14 +39,14 @@
 //!             queue.put(url).await?; // waits while 2 are queued
 //!         }
 //!         queue.close().await; // no sentinel: consumers see the end
-//!         Ok::<_, Error>(())
+//!         Ok::<_, QueueError>(())
 //!     })
 //! };
 //! let mut got = Vec::new();
 //! loop {
 //!     match queue.get().await {
 //!         Ok(url) => got.push(url),
-//!         Err(Error::QueueClosed { .. }) => break,
+//!         Err(QueueError::Closed { .. }) => break,
 //!         Err(other) => return Err(other),
 //!     }
 //! }
@@ -176,19 +176,23 @@ impl<T: Send + 'static> Queue<T> {
     /// dropped, not put), unless the queue had already admitted it.
     ///
     /// # Errors
-    /// With the item handed back: [`Error::QueueClosed`] if the queue is
+    /// With the item handed back: [`QueueError::Closed`] if the queue is
     /// closed (or is closed while this waits); [`Error::Stopped`] if its actor
     /// ended (its runtime shut down).
-    pub async fn put(&self, item: T) -> Result<(), SendError<T>> {
+    pub async fn put(&self, item: T) -> Result<(), SendError<T, QueueError>> {
         self.put_with(item, Patience::Forever, "put").await
     }
 
     /// Like [`put`](Self::put), waiting at most `timeout` for room.
     ///
     /// # Errors
-    /// Those of `put`, and [`Error::QueueTimeout`] if no room came in time;
+    /// Those of `put`, and [`QueueError::Timeout`] if no room came in time;
     /// the item is handed back with every error.
-    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), SendError<T>> {
+    pub async fn put_timeout(
+        &self,
+        item: T,
+        timeout: Duration,
+    ) -> Result<(), SendError<T, QueueError>> {
         self.put_with(item, Patience::Limit(timeout), "put_timeout")
             .await
     }
@@ -197,9 +201,9 @@ impl<T: Send + 'static> Queue<T> {
     /// `put_nowait`). It still waits for the queue's answer.
     ///
     /// # Errors
-    /// Those of `put`, and [`Error::QueueFull`] if there is no room; the item
+    /// Those of `put`, and [`QueueError::Full`] if there is no room; the item
     /// is handed back with every error.
-    pub async fn try_put(&self, item: T) -> Result<(), SendError<T>> {
+    pub async fn try_put(&self, item: T) -> Result<(), SendError<T, QueueError>> {
         self.put_with(item, Patience::None, "try_put").await
     }
 
@@ -208,7 +212,7 @@ impl<T: Send + 'static> Queue<T> {
         item: T,
         patience: Patience,
         operation: &'static str,
-    ) -> Result<(), SendError<T>> {
+    ) -> Result<(), SendError<T, QueueError>> {
         self.client
             .put(item, patience)
             .await
@@ -222,17 +226,17 @@ impl<T: Send + 'static> Queue<T> {
     /// Consumers waiting for an item are served in the order they came.
     ///
     /// # Errors
-    /// [`Error::QueueClosed`] once the queue is closed and empty;
+    /// [`QueueError::Closed`] once the queue is closed and empty;
     /// [`Error::Stopped`] if its actor ended.
-    pub async fn get(&self) -> Result<T, Error> {
+    pub async fn get(&self) -> Result<T, QueueError> {
         self.get_with(Patience::Forever, "get").await
     }
 
     /// Like [`get`](Self::get), waiting at most `timeout` for an item.
     ///
     /// # Errors
-    /// Those of `get`, and [`Error::QueueTimeout`] if no item came in time.
-    pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Error> {
+    /// Those of `get`, and [`QueueError::Timeout`] if no item came in time.
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<T, QueueError> {
         self.get_with(Patience::Limit(timeout), "get_timeout").await
     }
 
@@ -240,12 +244,12 @@ impl<T: Send + 'static> Queue<T> {
     /// `get_nowait`). It still waits for the queue's answer.
     ///
     /// # Errors
-    /// Those of `get`, and [`Error::QueueEmpty`] if there is no item.
-    pub async fn try_get(&self) -> Result<T, Error> {
+    /// Those of `get`, and [`QueueError::Empty`] if there is no item.
+    pub async fn try_get(&self) -> Result<T, QueueError> {
         self.get_with(Patience::None, "try_get").await
     }
 
-    async fn get_with(&self, patience: Patience, operation: &'static str) -> Result<T, Error> {
+    async fn get_with(&self, patience: Patience, operation: &'static str) -> Result<T, QueueError> {
         self.client
             .get(patience)
             .await
@@ -256,7 +260,7 @@ impl<T: Send + 'static> Queue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn len(&self) -> Result<usize, Error> {
+    pub async fn len(&self) -> Result<usize, QueueError> {
         Ok(self.status().await?.len)
     }
 
@@ -264,7 +268,7 @@ impl<T: Send + 'static> Queue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn is_empty(&self) -> Result<bool, Error> {
+    pub async fn is_empty(&self) -> Result<bool, QueueError> {
         Ok(self.status().await?.is_empty())
     }
 
@@ -272,7 +276,7 @@ impl<T: Send + 'static> Queue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn is_full(&self) -> Result<bool, Error> {
+    pub async fn is_full(&self) -> Result<bool, QueueError> {
         Ok(self.status().await?.is_full())
     }
 
@@ -280,7 +284,7 @@ impl<T: Send + 'static> Queue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn status(&self) -> Result<QueueStatus, Error> {
+    pub async fn status(&self) -> Result<QueueStatus, QueueError> {
         let counts = self
             .client
             .counts()
@@ -290,14 +294,14 @@ impl<T: Send + 'static> Queue<T> {
     }
 
     /// Closes the queue: every put from now on is refused, and producers
-    /// waiting for room get [`Error::QueueClosed`] with their item back.
-    /// Consumers take the items left, then get `Error::QueueClosed`. Returns
+    /// waiting for room get [`QueueError::Closed`] with their item back.
+    /// Consumers take the items left, then get `QueueError::Closed`. Returns
     /// once the queue is closed. Closing twice does nothing more.
     pub async fn close(&self) {
         self.client.close().await;
     }
 
-    fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> Error {
+    fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> QueueError {
         refusal_error(why, self.id(), self.capacity(), patience, operation)
     }
 }
@@ -309,15 +313,15 @@ pub(crate) fn refusal_error(
     capacity: Option<usize>,
     patience: Patience,
     operation: &'static str,
-) -> Error {
+) -> QueueError {
     match why {
-        Refusal::Empty => Error::QueueEmpty { queue },
-        Refusal::Full => Error::QueueFull {
+        Refusal::Empty => QueueError::Empty { queue },
+        Refusal::Full => QueueError::Full {
             queue,
             capacity: capacity.unwrap_or(usize::MAX),
         },
-        Refusal::Closed => Error::QueueClosed { queue },
-        Refusal::TimedOut => Error::QueueTimeout {
+        Refusal::Closed => QueueError::Closed { queue },
+        Refusal::TimedOut => QueueError::Timeout {
             queue,
             operation,
             timeout: match patience {
@@ -325,6 +329,73 @@ pub(crate) fn refusal_error(
                 Patience::None | Patience::Forever => Duration::ZERO,
             },
         },
-        Refusal::Stopped => Error::Stopped { actor: queue },
+        Refusal::Stopped => Error::Stopped { actor: queue }.into(),
+    }
+}
+
+/// What went wrong with a [`Queue`](crate::queue::Queue) or a
+/// [`WorkQueue`](crate::work_queue::WorkQueue): the queue's own refusals, or
+/// the kernel's [`Error`] from the actor that owns it (it stopped because its
+/// runtime shut down, say).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueueError {
+    /// A [`Queue`](crate::queue::Queue) or
+    /// [`WorkQueue`](crate::work_queue::WorkQueue) was closed: it refuses new
+    /// items, and once the items left are taken it has nothing more to give.
+    #[error("{queue} is closed: puts are refused, and every item put before the close has been taken; stop producing or consuming")]
+    Closed {
+        /// The queue's actor.
+        queue: ActorId,
+    },
+    /// A non-waiting put (`try_put`, `try_send`) found no room.
+    #[error("{queue} is full ({capacity} items); use the waiting variant to wait for room, or retry later")]
+    Full {
+        /// The queue's actor.
+        queue: ActorId,
+        /// How many items it holds at most.
+        capacity: usize,
+    },
+    /// A non-waiting get (`try_get`, `try_recv`) found nothing to take.
+    #[error("{queue} has nothing to take right now; use the waiting variant to wait for an item, or retry later")]
+    Empty {
+        /// The queue's actor.
+        queue: ActorId,
+    },
+    /// A get or put with a time limit gave up: nothing was taken, and a value
+    /// given to put was handed back.
+    #[error("`{operation}` on {queue} gave up after {timeout:?}: nothing was taken or put; retry, or wait longer")]
+    Timeout {
+        /// The queue's actor.
+        queue: ActorId,
+        /// The method that gave up (`"get_timeout"`, `"put_timeout"`,
+        /// `"recv_timeout"`).
+        operation: &'static str,
+        /// The time allowed.
+        timeout: Duration,
+    },
+    /// A work item was acknowledged that its work queue does not count as
+    /// taken: it was acknowledged already, handed back, or never handed out.
+    #[error("item {item} of {queue} is not held by any consumer (acknowledged already, handed back, or never handed out); acknowledge each item taken exactly once")]
+    NotTaken {
+        /// The work queue's actor.
+        queue: ActorId,
+        /// The item acknowledged.
+        item: crate::work_queue::WorkId,
+    },
+    /// The kernel's error from the actor behind the handle.
+    #[error(transparent)]
+    Actor(#[from] Error),
+}
+
+impl<M> From<SendError<M, QueueError>> for QueueError {
+    fn from(e: SendError<M, QueueError>) -> Self {
+        e.error
+    }
+}
+
+impl<M> From<SendError<M>> for QueueError {
+    fn from(e: SendError<M>) -> Self {
+        QueueError::Actor(e.error)
     }
 }

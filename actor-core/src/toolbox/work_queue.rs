@@ -23,17 +23,18 @@
 //! process that aborts keeps an item from coming back. Acknowledging is
 //! exactly once: `done` consumes the lease, and acknowledging an item the
 //! queue does not count as taken, by id with [`WorkQueue::task_done`], is
-//! [`Error::NotTaken`] (Python's `ValueError` for `task_done()` called too
+//! [`QueueError::NotTaken`] (Python's `ValueError` for `task_done()` called too
 //! often).
 //!
 //! A closed work queue refuses puts, like a queue; its consumers get
-//! [`Error::QueueClosed`] only when no item is left *and none is held*, since
+//! [`QueueError::Closed`] only when no item is left *and none is held*, since
 //! a held item may still come back and need a consumer.
 //!
 //! ```
-//! use actor_core::{work_queue::WorkQueue, Error};
+//! use actor_core::queue::QueueError;
+//! use actor_core::work_queue::WorkQueue;
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), QueueError> {
 //! let queue = WorkQueue::unbounded();
 //! for dish in ["noodles_0", "noodles_1"] {
 //!     queue.put(dish).await?;
@@ -47,7 +48,7 @@
 //!             println!("ate {} (delivery {})", *item, item.deliveries());
 //!             item.done().await?;
 //!         }
-//!         Ok::<_, Error>(())
+//!         Ok::<_, QueueError>(())
 //!     })
 //! };
 //! queue.join().await?; // every item put was acknowledged
@@ -67,6 +68,7 @@ use tokio::sync::oneshot;
 
 pub use super::fifo::WorkId;
 use super::fifo::{Client, Door, Ledger, Patience, Refusal};
+use super::queue::QueueError;
 use super::queue::{refusal_error, QueueStatus};
 use crate::ActorId;
 use crate::{Error, SendError};
@@ -116,16 +118,16 @@ impl<T: Send + 'static> Ledger<Entry<T>> for Leases {
 }
 
 /// Acknowledges item `id` through `door`.
-async fn acknowledge<T>(door: &dyn Door<Entry<T>>, id: WorkId) -> Result<(), Error> {
+async fn acknowledge<T>(door: &dyn Door<Entry<T>>, id: WorkId) -> Result<(), QueueError> {
     let (reply, held) = oneshot::channel();
     door.acknowledge(id, reply);
     match held.await {
         Ok(true) => Ok(()),
-        Ok(false) => Err(Error::NotTaken {
+        Ok(false) => Err(QueueError::NotTaken {
             queue: door.id(),
             item: id,
         }),
-        Err(_) => Err(Error::Stopped { actor: door.id() }),
+        Err(_) => Err(Error::Stopped { actor: door.id() }.into()),
     }
 }
 
@@ -198,18 +200,22 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// [`Queue::put`](crate::queue::Queue::put) does.
     ///
     /// # Errors
-    /// With the item handed back: [`Error::QueueClosed`] if the queue is
+    /// With the item handed back: [`QueueError::Closed`] if the queue is
     /// closed; [`Error::Stopped`] if its actor ended.
-    pub async fn put(&self, item: T) -> Result<(), SendError<T>> {
+    pub async fn put(&self, item: T) -> Result<(), SendError<T, QueueError>> {
         self.put_with(item, Patience::Forever, "put").await
     }
 
     /// Like [`put`](Self::put), waiting at most `timeout` for room.
     ///
     /// # Errors
-    /// Those of `put`, and [`Error::QueueTimeout`]; the item is handed back
+    /// Those of `put`, and [`QueueError::Timeout`]; the item is handed back
     /// with every error.
-    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), SendError<T>> {
+    pub async fn put_timeout(
+        &self,
+        item: T,
+        timeout: Duration,
+    ) -> Result<(), SendError<T, QueueError>> {
         self.put_with(item, Patience::Limit(timeout), "put_timeout")
             .await
     }
@@ -217,9 +223,9 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// Puts `item` if there is room now.
     ///
     /// # Errors
-    /// Those of `put`, and [`Error::QueueFull`]; the item is handed back with
+    /// Those of `put`, and [`QueueError::Full`]; the item is handed back with
     /// every error.
-    pub async fn try_put(&self, item: T) -> Result<(), SendError<T>> {
+    pub async fn try_put(&self, item: T) -> Result<(), SendError<T, QueueError>> {
         self.put_with(item, Patience::None, "try_put").await
     }
 
@@ -228,7 +234,7 @@ impl<T: Send + 'static> WorkQueue<T> {
         item: T,
         patience: Patience,
         operation: &'static str,
-    ) -> Result<(), SendError<T>> {
+    ) -> Result<(), SendError<T, QueueError>> {
         let entry = Entry {
             id: WorkId(0), // numbered when admitted
             deliveries: 0,
@@ -248,25 +254,25 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// Waiting consumers are served in the order they came.
     ///
     /// # Errors
-    /// [`Error::QueueClosed`] once the queue is closed, empty, and no item is
+    /// [`QueueError::Closed`] once the queue is closed, empty, and no item is
     /// held by a consumer; [`Error::Stopped`] if its actor ended.
-    pub async fn get(&self) -> Result<WorkItem<T>, Error> {
+    pub async fn get(&self) -> Result<WorkItem<T>, QueueError> {
         self.get_with(Patience::Forever, "get").await
     }
 
     /// Like [`get`](Self::get), waiting at most `timeout`.
     ///
     /// # Errors
-    /// Those of `get`, and [`Error::QueueTimeout`].
-    pub async fn get_timeout(&self, timeout: Duration) -> Result<WorkItem<T>, Error> {
+    /// Those of `get`, and [`QueueError::Timeout`].
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<WorkItem<T>, QueueError> {
         self.get_with(Patience::Limit(timeout), "get_timeout").await
     }
 
     /// Takes the item at the front if there is one now.
     ///
     /// # Errors
-    /// Those of `get`, and [`Error::QueueEmpty`].
-    pub async fn try_get(&self) -> Result<WorkItem<T>, Error> {
+    /// Those of `get`, and [`QueueError::Empty`].
+    pub async fn try_get(&self) -> Result<WorkItem<T>, QueueError> {
         self.get_with(Patience::None, "try_get").await
     }
 
@@ -274,7 +280,7 @@ impl<T: Send + 'static> WorkQueue<T> {
         &self,
         patience: Patience,
         operation: &'static str,
-    ) -> Result<WorkItem<T>, Error> {
+    ) -> Result<WorkItem<T>, QueueError> {
         match self.client.get(patience).await {
             Ok(entry) => Ok(WorkItem {
                 id: entry.id,
@@ -292,10 +298,10 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// when dropped. Prefer [`WorkItem::done`].
     ///
     /// # Errors
-    /// [`Error::NotTaken`] if the item is not held by a consumer (it was
+    /// [`QueueError::NotTaken`] if the item is not held by a consumer (it was
     /// acknowledged already, given back, or never handed out);
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn task_done(&self, id: WorkId) -> Result<(), Error> {
+    pub async fn task_done(&self, id: WorkId) -> Result<(), QueueError> {
         acknowledge(&**self.client.door(), id).await
     }
 
@@ -304,17 +310,19 @@ impl<T: Send + 'static> WorkQueue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn join(&self) -> Result<(), Error> {
+    pub async fn join(&self) -> Result<(), QueueError> {
         let (joined, done) = oneshot::channel();
         self.client.door().join(joined);
-        done.await.map_err(|_| Error::Stopped { actor: self.id() })
+        done.await
+            .map_err(|_| Error::Stopped { actor: self.id() })
+            .map_err(Into::into)
     }
 
     /// How many items wait to be taken (held ones not counted).
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn len(&self) -> Result<usize, Error> {
+    pub async fn len(&self) -> Result<usize, QueueError> {
         Ok(self.status().await?.len)
     }
 
@@ -322,7 +330,7 @@ impl<T: Send + 'static> WorkQueue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn is_empty(&self) -> Result<bool, Error> {
+    pub async fn is_empty(&self) -> Result<bool, QueueError> {
         Ok(self.status().await?.is_empty())
     }
 
@@ -330,7 +338,7 @@ impl<T: Send + 'static> WorkQueue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn is_full(&self) -> Result<bool, Error> {
+    pub async fn is_full(&self) -> Result<bool, QueueError> {
         Ok(self.status().await?.is_full())
     }
 
@@ -339,7 +347,7 @@ impl<T: Send + 'static> WorkQueue<T> {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
-    pub async fn status(&self) -> Result<QueueStatus, Error> {
+    pub async fn status(&self) -> Result<QueueStatus, QueueError> {
         let counts = self
             .client
             .counts()
@@ -349,13 +357,13 @@ impl<T: Send + 'static> WorkQueue<T> {
     }
 
     /// Closes the queue: puts are refused from now on (waiting producers get
-    /// their item back); consumers get [`Error::QueueClosed`] once no item is
+    /// their item back); consumers get [`QueueError::Closed`] once no item is
     /// left or held. Returns once the queue is closed.
     pub async fn close(&self) {
         self.client.close().await;
     }
 
-    fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> Error {
+    fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> QueueError {
         refusal_error(why, self.id(), self.capacity(), patience, operation)
     }
 }
@@ -397,10 +405,10 @@ impl<T: Send + 'static> WorkItem<T> {
     /// again. The item is dropped.
     ///
     /// # Errors
-    /// [`Error::NotTaken`] if it was already acknowledged by id with
+    /// [`QueueError::NotTaken`] if it was already acknowledged by id with
     /// [`WorkQueue::task_done`]; [`Error::Stopped`] if the queue's actor
     /// ended.
-    pub async fn done(mut self) -> Result<(), Error> {
+    pub async fn done(mut self) -> Result<(), QueueError> {
         // Set before the ack is sent, so that if this future is dropped
         // after sending it the item is not also given back.
         self.acknowledged = true;

@@ -6,6 +6,7 @@ use actor_core::{ActorRef, Error, Handler, Message, SendError, StopReason};
 use serde::{Deserialize, Serialize};
 
 use super::{answer, encode, request, wire_names, Refused, Wait};
+use actor_core::queue::QueueError;
 
 /// Puts an item (encoded, so that the caller keeps it).
 #[derive(Serialize, Deserialize)]
@@ -45,7 +46,7 @@ pub(crate) async fn put<A: Handler<Put>, T: Serialize>(
     item: T,
     wait: Wait,
     operation: &'static str,
-) -> Result<(), SendError<T>> {
+) -> Result<(), SendError<T, QueueError>> {
     let id = session.id();
     let asked = match encode(&item) {
         Ok(bytes) => request(session, Put { item: bytes, wait }, wait).await,
@@ -62,7 +63,7 @@ pub(crate) async fn put<A: Handler<Put>, T: Serialize>(
 
 /// The methods of a remote queue handle whose `session` handles [`Put`],
 /// [`Len`] and [`Close`], and which has a `get_with(wait, operation)`
-/// answering `Result<$item, Error>`.
+/// answering `Result<$item, QueueError>`.
 macro_rules! shared_methods {
     ($item:ty) => {
         /// The id this process knows the queue by (its reference's); errors
@@ -74,9 +75,9 @@ macro_rules! shared_methods {
         /// Takes the item at the front, waiting while the queue is empty.
         ///
         /// # Errors
-        /// [`Error::QueueClosed`] once the queue is closed and has nothing
+        /// [`QueueError::Closed`] once the queue is closed and has nothing
         /// more to give; the errors of a remote ask.
-        pub async fn get(&self) -> Result<$item, Error> {
+        pub async fn get(&self) -> Result<$item, QueueError> {
             self.get_with(Wait::Forever, "get").await
         }
 
@@ -84,35 +85,39 @@ macro_rules! shared_methods {
         /// the exporting node).
         ///
         /// # Errors
-        /// Those of `get`, and [`Error::QueueTimeout`].
-        pub async fn get_timeout(&self, timeout: Duration) -> Result<$item, Error> {
+        /// Those of `get`, and [`QueueError::Timeout`].
+        pub async fn get_timeout(&self, timeout: Duration) -> Result<$item, QueueError> {
             self.get_with(Wait::Limit(timeout), "get_timeout").await
         }
 
         /// Takes the item at the front if there is one now.
         ///
         /// # Errors
-        /// Those of `get`, and [`Error::QueueEmpty`].
-        pub async fn try_get(&self) -> Result<$item, Error> {
+        /// Those of `get`, and [`QueueError::Empty`].
+        pub async fn try_get(&self) -> Result<$item, QueueError> {
             self.get_with(Wait::None, "try_get").await
         }
 
         /// Puts `item` at the back, waiting while the queue is full.
         ///
         /// # Errors
-        /// With the item handed back: [`Error::QueueClosed`]; the errors of a
+        /// With the item handed back: [`QueueError::Closed`]; the errors of a
         /// remote ask. An item handed back with a lost connection may have
         /// been put before the connection broke.
-        pub async fn put(&self, item: T) -> Result<(), SendError<T>> {
+        pub async fn put(&self, item: T) -> Result<(), SendError<T, QueueError>> {
             $crate::toolbox::common::put(&self.session, item, Wait::Forever, "put").await
         }
 
         /// Like [`put`](Self::put), waiting at most `timeout` for room.
         ///
         /// # Errors
-        /// Those of `put`, and [`Error::QueueTimeout`]; the item is handed
+        /// Those of `put`, and [`QueueError::Timeout`]; the item is handed
         /// back.
-        pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), SendError<T>> {
+        pub async fn put_timeout(
+            &self,
+            item: T,
+            timeout: Duration,
+        ) -> Result<(), SendError<T, QueueError>> {
             let wait = Wait::Limit(timeout);
             $crate::toolbox::common::put(&self.session, item, wait, "put_timeout").await
         }
@@ -120,8 +125,8 @@ macro_rules! shared_methods {
         /// Puts `item` if there is room now.
         ///
         /// # Errors
-        /// Those of `put`, and [`Error::QueueFull`]; the item is handed back.
-        pub async fn try_put(&self, item: T) -> Result<(), SendError<T>> {
+        /// Those of `put`, and [`QueueError::Full`]; the item is handed back.
+        pub async fn try_put(&self, item: T) -> Result<(), SendError<T, QueueError>> {
             $crate::toolbox::common::put(&self.session, item, Wait::None, "try_put").await
         }
 
@@ -130,14 +135,14 @@ macro_rules! shared_methods {
         ///
         /// # Errors
         /// The errors of a remote ask; [`Error::Stopped`] if the queue ended.
-        pub async fn len(&self) -> Result<usize, Error> {
+        pub async fn len(&self) -> Result<usize, QueueError> {
             let asked = $crate::toolbox::request(
                 &self.session,
                 $crate::toolbox::common::Len,
                 $crate::toolbox::Wait::None,
             )
             .await;
-            let len = answer(asked, self.id(), "len", Wait::None)?;
+            let len = answer::<_, QueueError>(asked, self.id(), "len", Wait::None)?;
             Ok(usize::try_from(len).unwrap_or(usize::MAX))
         }
 
@@ -145,22 +150,23 @@ macro_rules! shared_methods {
         ///
         /// # Errors
         /// As [`len`](Self::len).
-        pub async fn is_empty(&self) -> Result<bool, Error> {
+        pub async fn is_empty(&self) -> Result<bool, QueueError> {
             Ok(self.len().await? == 0)
         }
 
         /// Closes the queue: puts are refused from now on, and consumers get
-        /// [`Error::QueueClosed`] once nothing is left to take.
+        /// [`QueueError::Closed`] once nothing is left to take.
         ///
         /// # Errors
         /// The errors of a remote ask (the local `close` cannot fail).
-        pub async fn close(&self) -> Result<(), Error> {
+        pub async fn close(&self) -> Result<(), QueueError> {
             $crate::toolbox::request(
                 &self.session,
                 $crate::toolbox::common::Close,
                 $crate::toolbox::Wait::None,
             )
             .await
+            .map_err(Into::into)
         }
     };
 }
@@ -182,7 +188,7 @@ macro_rules! shared_handlers {
                         Wait::Limit(limit) => queue.get_timeout(limit).await,
                     }
                 };
-                waiting.await.map_err(|e| Refused::from(&e))
+                waiting.await.map_err(|e| e.to_refused())
             }
         }
 
@@ -197,7 +203,7 @@ macro_rules! shared_handlers {
                         Wait::Limit(limit) => queue.put_timeout(item, limit).await,
                     }
                 };
-                waiting.await.map_err(|e| Refused::from(&e.error))
+                waiting.await.map_err(|e| e.error.to_refused())
             }
         }
 
@@ -205,7 +211,7 @@ macro_rules! shared_handlers {
             async fn handle(&mut self, _: Len, _ctx: &mut Context<Self>) -> Result<u64, Refused> {
                 match self.queue.len().await {
                     Ok(len) => Ok(u64::try_from(len).unwrap_or(u64::MAX)),
-                    Err(e) => Err(Refused::from(&e)),
+                    Err(e) => Err(e.to_refused()),
                 }
             }
         }

@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use actor_core::sync::Event;
 use actor_core::{
-    spawn, Actor, ActorId, ActorRef, Context, Error, Handler, MailboxCapacity, Message, WireName,
+    spawn, Actor, ActorId, ActorRef, Context, Handler, MailboxCapacity, Message, WireName,
 };
 use serde::{Deserialize, Serialize};
 
+use super::ToolError;
 use super::{answer, request, wire_names, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
+use actor_core::sync::SyncError;
 
 impl Node {
     /// Exports `event` under `name`: other nodes reach it with
@@ -67,7 +69,7 @@ impl RemoteEvent {
     ///
     /// # Errors
     /// The errors of a remote ask; [`Error::Stopped`] if the event ended.
-    pub async fn set(&self) -> Result<(), Error> {
+    pub async fn set(&self) -> Result<(), SyncError> {
         answer(
             request(&self.session, SetFlag(true), Wait::None).await,
             self.id(),
@@ -80,7 +82,7 @@ impl RemoteEvent {
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn clear(&self) -> Result<(), Error> {
+    pub async fn clear(&self) -> Result<(), SyncError> {
         answer(
             request(&self.session, SetFlag(false), Wait::None).await,
             self.id(),
@@ -93,7 +95,7 @@ impl RemoteEvent {
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn is_set(&self) -> Result<bool, Error> {
+    pub async fn is_set(&self) -> Result<bool, SyncError> {
         self.wait_with(Wait::None, "is_set").await
     }
 
@@ -101,7 +103,7 @@ impl RemoteEvent {
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn wait(&self) -> Result<(), Error> {
+    pub async fn wait(&self) -> Result<(), SyncError> {
         self.wait_with(Wait::Forever, "wait").await.map(drop)
     }
 
@@ -110,11 +112,11 @@ impl RemoteEvent {
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+    pub async fn wait_timeout(&self, timeout: Duration) -> Result<bool, SyncError> {
         self.wait_with(Wait::Limit(timeout), "wait_timeout").await
     }
 
-    async fn wait_with(&self, wait: Wait, operation: &'static str) -> Result<bool, Error> {
+    async fn wait_with(&self, wait: Wait, operation: &'static str) -> Result<bool, SyncError> {
         answer(
             request(&self.session, WaitFor(wait), wait).await,
             self.id(),
@@ -184,7 +186,7 @@ impl Handler<SetFlag> for EventSession {
         } else {
             self.event.clear().await
         };
-        done.map_err(|e| Refused::from(&e))
+        done.map_err(|e| e.to_refused())
     }
 }
 
@@ -202,6 +204,6 @@ impl Handler<WaitFor> for EventSession {
                 Wait::Limit(limit) => event.wait_timeout(limit).await,
             }
         };
-        waiting.await.map_err(|e| Refused::from(&e))
+        waiting.await.map_err(|e| e.to_refused())
     }
 }

@@ -15,9 +15,11 @@ use actor_core::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::ToolError;
 use super::{answer, request, wire_names, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
+use actor_core::sync::SyncError;
 
 impl Node {
     /// Exports `lock` under `name`: other nodes reach it with
@@ -87,11 +89,14 @@ impl RemoteLock {
     /// # Errors
     /// [`Error::Failed`] if this handle holds the lock already; the errors of
     /// a remote ask.
-    pub async fn lock(&self) -> Result<RemoteLockGuard, Error> {
+    pub async fn lock(&self) -> Result<RemoteLockGuard, SyncError> {
         let guard = self.acquire(Wait::Forever, "lock").await?;
-        guard.ok_or_else(|| Error::Failed {
-            actor: self.id(),
-            reason: StopReason::failed("the exporting node answered `lock` without the lock"),
+        guard.ok_or_else(|| {
+            Error::Failed {
+                actor: self.id(),
+                reason: StopReason::failed("the exporting node answered `lock` without the lock"),
+            }
+            .into()
         })
     }
 
@@ -99,7 +104,7 @@ impl RemoteLock {
     ///
     /// # Errors
     /// The errors of a remote ask.
-    pub async fn try_lock(&self) -> Result<Option<RemoteLockGuard>, Error> {
+    pub async fn try_lock(&self) -> Result<Option<RemoteLockGuard>, SyncError> {
         self.acquire(Wait::None, "try_lock").await
     }
 
@@ -108,7 +113,10 @@ impl RemoteLock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn lock_timeout(&self, timeout: Duration) -> Result<Option<RemoteLockGuard>, Error> {
+    pub async fn lock_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<Option<RemoteLockGuard>, SyncError> {
         self.acquire(Wait::Limit(timeout), "lock_timeout").await
     }
 
@@ -116,7 +124,7 @@ impl RemoteLock {
     ///
     /// # Errors
     /// The errors of a remote ask.
-    pub async fn is_locked(&self) -> Result<bool, Error> {
+    pub async fn is_locked(&self) -> Result<bool, SyncError> {
         answer(
             request(&self.session, IsLocked, Wait::None).await,
             self.id(),
@@ -129,7 +137,7 @@ impl RemoteLock {
         &self,
         wait: Wait,
         operation: &'static str,
-    ) -> Result<Option<RemoteLockGuard>, Error> {
+    ) -> Result<Option<RemoteLockGuard>, SyncError> {
         // Made before asking: if this future is dropped after the lock was
         // granted, the guard's drop releases it. Releasing a hold that was
         // not granted does nothing.
@@ -142,7 +150,7 @@ impl RemoteLock {
             wait,
         };
         let asked = request(&self.session, acquire, wait).await;
-        let granted = answer(asked, self.id(), operation, wait)?;
+        let granted = answer::<_, SyncError>(asked, self.id(), operation, wait)?;
         Ok(granted.then_some(guard))
     }
 }
@@ -281,7 +289,7 @@ impl Handler<Acquire> for LockSession {
                 Ok(true)
             }
             Ok(None) => Ok(false),
-            Err(e) => Err(Refused::from(&e)),
+            Err(e) => Err(e.to_refused()),
         }
     }
 }
@@ -300,6 +308,6 @@ impl Handler<Unlock> for LockSession {
 
 impl Handler<IsLocked> for LockSession {
     async fn handle(&mut self, _: IsLocked, _ctx: &mut Context<Self>) -> Result<bool, Refused> {
-        self.lock.is_locked().await.map_err(|e| Refused::from(&e))
+        self.lock.is_locked().await.map_err(|e| e.to_refused())
     }
 }

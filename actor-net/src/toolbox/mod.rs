@@ -66,6 +66,8 @@ pub use work_queue::{RemoteWorkItem, RemoteWorkQueue};
 use std::borrow::Cow;
 use std::time::Duration;
 
+use actor_core::queue::QueueError;
+use actor_core::sync::SyncError;
 use actor_core::{ActorId, ActorRef, Error, Handler, Message, StopReason, WireName};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -99,30 +101,57 @@ pub(crate) enum Refused {
 impl From<&Error> for Refused {
     fn from(error: &Error) -> Self {
         match error {
-            Error::QueueEmpty { .. } => Refused::Empty,
-            Error::QueueFull { capacity, .. } => Refused::Full {
-                capacity: u64::try_from(*capacity).unwrap_or(u64::MAX),
-            },
-            Error::QueueClosed { .. } => Refused::Closed,
-            Error::QueueTimeout { .. } => Refused::TimedOut,
             Error::Stopped { .. } => Refused::Stopped,
             other => Refused::Other(other.to_string()),
         }
     }
 }
 
-impl Refused {
+/// A tool's own error, as the two sides of a request see it: the exporting
+/// node flattens it into a [`Refused`], the calling node rebuilds it.
+pub(crate) trait ToolError: From<Error> + Sized {
+    /// What the exporting node sends back for this error.
+    fn to_refused(&self) -> Refused;
+
     /// The error a local handle would have returned, naming the object by
     /// `id` (the handle's reference).
-    pub(crate) fn into_error(self, id: ActorId, operation: &'static str, wait: Wait) -> Error {
+    fn refused(refused: Refused, id: ActorId, operation: &'static str, wait: Wait) -> Self;
+}
+
+/// A refusal that no tool names, as the kernel's error.
+fn other(id: ActorId, operation: &'static str, refused: Refused) -> Error {
+    match refused {
+        Refused::Stopped => Error::Stopped { actor: id },
+        other => Error::Failed {
+            actor: id,
+            reason: StopReason::failed(format_args!("`{operation}` was refused: {other:?}")),
+        },
+    }
+}
+
+impl ToolError for QueueError {
+    fn to_refused(&self) -> Refused {
         match self {
-            Refused::Empty => Error::QueueEmpty { queue: id },
-            Refused::Full { capacity } => Error::QueueFull {
+            QueueError::Empty { .. } => Refused::Empty,
+            QueueError::Full { capacity, .. } => Refused::Full {
+                capacity: u64::try_from(*capacity).unwrap_or(u64::MAX),
+            },
+            QueueError::Closed { .. } => Refused::Closed,
+            QueueError::Timeout { .. } => Refused::TimedOut,
+            QueueError::Actor(error) => Refused::from(error),
+            other => Refused::Other(other.to_string()),
+        }
+    }
+
+    fn refused(refused: Refused, id: ActorId, operation: &'static str, wait: Wait) -> Self {
+        match refused {
+            Refused::Empty => QueueError::Empty { queue: id },
+            Refused::Full { capacity } => QueueError::Full {
                 queue: id,
                 capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
             },
-            Refused::Closed => Error::QueueClosed { queue: id },
-            Refused::TimedOut => Error::QueueTimeout {
+            Refused::Closed => QueueError::Closed { queue: id },
+            Refused::TimedOut => QueueError::Timeout {
                 queue: id,
                 operation,
                 timeout: match wait {
@@ -130,11 +159,32 @@ impl Refused {
                     Wait::None | Wait::Forever => Duration::ZERO,
                 },
             },
-            Refused::Stopped => Error::Stopped { actor: id },
             Refused::Other(reason) => Error::Failed {
                 actor: id,
                 reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
-            },
+            }
+            .into(),
+            stopped => other(id, operation, stopped).into(),
+        }
+    }
+}
+
+impl ToolError for SyncError {
+    fn to_refused(&self) -> Refused {
+        match self {
+            SyncError::Actor(error) => Refused::from(error),
+            other => Refused::Other(other.to_string()),
+        }
+    }
+
+    fn refused(refused: Refused, id: ActorId, operation: &'static str, _wait: Wait) -> Self {
+        match refused {
+            Refused::Other(reason) => Error::Failed {
+                actor: id,
+                reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
+            }
+            .into(),
+            refused => other(id, operation, refused).into(),
         }
     }
 }
@@ -167,14 +217,14 @@ where
     }
 }
 
-/// The answer of a session to a request, flattened into the local error.
-pub(crate) fn answer<R>(
+/// The answer of a session to a request, flattened into the tool's error.
+pub(crate) fn answer<R, E: ToolError>(
     asked: Result<Result<R, Refused>, Error>,
     id: ActorId,
     operation: &'static str,
     wait: Wait,
-) -> Result<R, Error> {
-    asked?.map_err(|refused| refused.into_error(id, operation, wait))
+) -> Result<R, E> {
+    asked?.map_err(|refused| E::refused(refused, id, operation, wait))
 }
 
 /// Implements `WireName` (the given name) and `RemoteMessage` for

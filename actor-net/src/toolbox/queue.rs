@@ -10,16 +10,18 @@ use std::time::Duration;
 
 use actor_core::queue::Queue;
 use actor_core::{
-    spawn, Actor, ActorId, ActorRef, Context, Error, Handler, MailboxCapacity, Message,
-    RemoteMessage, SendError, WireName,
+    spawn, Actor, ActorId, ActorRef, Context, Handler, MailboxCapacity, Message, RemoteMessage,
+    SendError, WireName,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::common::{shared_handlers, shared_methods, Close, Len, Put};
+use super::ToolError;
 use super::{answer, decode, generic_name, request, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
+use actor_core::queue::QueueError;
 
 impl Node {
     /// Exports `queue` under `name`: other nodes reach it with
@@ -99,7 +101,7 @@ impl<T> RemoteQueue<T>
 where
     T: Serialize + DeserializeOwned + WireName + Send + 'static,
 {
-    async fn get_with(&self, wait: Wait, operation: &'static str) -> Result<T, Error> {
+    async fn get_with(&self, wait: Wait, operation: &'static str) -> Result<T, QueueError> {
         let asked = request(&self.session, Get::<T>::new(wait), wait).await;
         answer(asked, self.id(), operation, wait)
     }

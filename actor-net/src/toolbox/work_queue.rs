@@ -12,16 +12,18 @@ use std::time::Duration;
 
 use actor_core::work_queue::{WorkItem, WorkQueue};
 use actor_core::{
-    spawn, Actor, ActorId, ActorRef, Context, Error, Handler, MailboxCapacity, Message, SendError,
+    spawn, Actor, ActorId, ActorRef, Context, Handler, MailboxCapacity, Message, SendError,
     WireName,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::common::{shared_handlers, shared_methods, Close, Len, Put};
+use super::ToolError;
 use super::{answer, decode, encode, generic_name, request, wire_names, Refused, Wait};
 use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
+use actor_core::queue::QueueError;
 
 impl Node {
     /// Exports `queue` under `name`: other nodes reach it with
@@ -103,9 +105,9 @@ where
         &self,
         wait: Wait,
         operation: &'static str,
-    ) -> Result<RemoteWorkItem<T>, Error> {
+    ) -> Result<RemoteWorkItem<T>, QueueError> {
         let asked = request(&self.session, Take { wait }, wait).await;
-        let Taken { lease, item } = answer(asked, self.id(), operation, wait)?;
+        let Taken { lease, item } = answer::<_, QueueError>(asked, self.id(), operation, wait)?;
         match decode(&item) {
             Ok(value) => Ok(RemoteWorkItem {
                 value,
@@ -116,7 +118,7 @@ where
             Err(refused) => {
                 // Nobody can process it here: give the lease back.
                 let _ = self.session.try_tell(Settle { lease, done: false });
-                Err(refused.into_error(self.id(), operation, wait))
+                Err(QueueError::refused(refused, self.id(), operation, wait))
             }
         }
     }
@@ -125,7 +127,7 @@ where
     ///
     /// # Errors
     /// The errors of a remote ask.
-    pub async fn join(&self) -> Result<(), Error> {
+    pub async fn join(&self) -> Result<(), QueueError> {
         let asked = self.session.ask(Join).await;
         answer(asked, self.id(), "join", Wait::Forever)
     }
@@ -171,7 +173,7 @@ impl<T: Send + 'static> RemoteWorkItem<T> {
     /// [`Error::Failed`] if the lease is no longer this handle's (the
     /// connection was lost meanwhile, so the item was given back); the errors
     /// of a remote ask.
-    pub async fn done(mut self) -> Result<(), Error> {
+    pub async fn done(mut self) -> Result<(), QueueError> {
         // Set first, so that a dropped `done` does not also give it back.
         self.acknowledged = true;
         let lease = self.lease;
@@ -324,7 +326,7 @@ impl<T: Serialize + Send + 'static> Handler<Take> for WorkSession<T> {
 impl<T: Send + 'static> Handler<Settle> for WorkSession<T> {
     async fn handle(&mut self, settle: Settle, _ctx: &mut Context<Self>) -> Result<(), Refused> {
         match self.lease(settle.lease) {
-            Some(lease) if settle.done => lease.done().await.map_err(|e| Refused::from(&e)),
+            Some(lease) if settle.done => lease.done().await.map_err(|e| e.to_refused()),
             // Dropping the lease gives the item back.
             Some(_) => Ok(()),
             None => Err(Refused::Other(format!(
@@ -337,7 +339,7 @@ impl<T: Send + 'static> Handler<Settle> for WorkSession<T> {
 
 impl<T: Send + 'static> Handler<Join> for WorkSession<T> {
     async fn handle(&mut self, _: Join, _ctx: &mut Context<Self>) -> Result<(), Refused> {
-        self.queue.join().await.map_err(|e| Refused::from(&e))
+        self.queue.join().await.map_err(|e| e.to_refused())
     }
 }
 

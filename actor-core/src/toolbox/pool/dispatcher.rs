@@ -15,7 +15,7 @@
 //! and tells the dispatcher the worker is free again. A task that panics fails
 //! its worker; the supervisor restarts the worker (same reference, same
 //! mailbox), the ask returns [`Error::Failed`], and the dispatcher reports
-//! [`Error::TaskFailed`] to that task's submitter alone.
+//! [`PoolError::TaskFailed`] to that task's submitter alone.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +25,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::worker::{ErasedJob, Fail, PoolWorker, Run};
+use super::PoolError;
 use super::{PoolStats, TaskId};
 use crate::link::Down;
 use crate::ActorId;
@@ -131,12 +132,12 @@ impl Dispatcher {
         }
     }
 
-    /// Fails every task not finished yet with [`Error::PoolTerminated`] and
+    /// Fails every task not finished yet with [`PoolError::Terminated`] and
     /// closes the pool for good.
     fn abandon_all(&mut self, pool: ActorId) {
         self.close();
         for (task, fail) in self.running.drain() {
-            fail(Error::PoolTerminated { pool, task });
+            fail(PoolError::Terminated { pool, task });
         }
         // Dropping a queued job reports `PoolTerminated` through its
         // `Completion`.
@@ -182,7 +183,7 @@ impl Actor for Dispatcher {
     }
 
     /// Handles refuse new tasks from now on. Tasks still queued or running
-    /// (only when the pool was killed) report [`Error::PoolTerminated`] when
+    /// (only when the pool was killed) report [`PoolError::Terminated`] when
     /// the dispatcher and the workers are dropped, through their
     /// `Completion`s.
     async fn stopped(&mut self, _reason: &crate::StopReason) {
@@ -203,7 +204,7 @@ impl Handler<Submit> for Dispatcher {
             // It raced with `close` from another handle and lost; the task
             // is gone, so the refusal goes to its handle.
             let (_, _, fail) = job.start();
-            fail(Error::PoolClosed { pool: ctx.id() });
+            fail(PoolError::Closed { pool: ctx.id() });
             return;
         }
         self.queued.push_back(job);
@@ -239,13 +240,13 @@ impl Handler<Finished> for Dispatcher {
                 self.failed += 1;
                 let pool = ctx.id();
                 fail(match error {
-                    Error::Failed { actor, reason } => Error::TaskFailed {
+                    Error::Failed { actor, reason } => PoolError::TaskFailed {
                         pool,
                         task,
                         worker: actor,
                         reason,
                     },
-                    _ => Error::PoolTerminated { pool, task },
+                    _ => PoolError::Terminated { pool, task },
                 });
             }
         }
@@ -273,7 +274,7 @@ impl Handler<Close> for Dispatcher {
 pub(crate) struct Join;
 
 impl Message for Join {
-    type Reply = Result<oneshot::Receiver<()>, Error>;
+    type Reply = Result<oneshot::Receiver<()>, PoolError>;
 }
 
 impl Handler<Join> for Dispatcher {
@@ -281,9 +282,9 @@ impl Handler<Join> for Dispatcher {
         &mut self,
         _: Join,
         ctx: &mut Context<Self>,
-    ) -> Result<oneshot::Receiver<()>, Error> {
+    ) -> Result<oneshot::Receiver<()>, PoolError> {
         if !self.closed {
-            return Err(Error::PoolNotClosed { pool: ctx.id() });
+            return Err(PoolError::NotClosed { pool: ctx.id() });
         }
         let (joiner, joined) = oneshot::channel();
         self.joiners.push(joiner);

@@ -23,14 +23,14 @@
 //! | `os.getpid()` in a task | [`current_worker`] |
 //!
 //! What differs from Python, on purpose: a task that panics fails only its own
-//! handle ([`Error::TaskFailed`]); its worker is restarted by the supervisor
+//! handle ([`PoolError::TaskFailed`]); its worker is restarted by the supervisor
 //! and the pool goes on. Every failure is a typed [`Error`], never a hang: a
-//! handle whose pool is terminated reports [`Error::PoolTerminated`].
+//! handle whose pool is terminated reports [`PoolError::Terminated`].
 //!
 //! ```
 //! use actor_core::pool::Pool;
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::pool::PoolError> {
 //! let pool = Pool::new(4);
 //! let handle = pool.submit(|| 6 * 7)?;
 //! assert_eq!(handle.await?, 42);
@@ -41,6 +41,7 @@
 //! ```
 
 mod dispatcher;
+mod error;
 mod task;
 mod worker;
 
@@ -55,9 +56,10 @@ use crate::spawn;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Recipient;
-use crate::{Error, SendError};
+use crate::SendError;
 
 use dispatcher::{Close, Dispatcher, Join, Stats, Submit, Terminate};
+pub use error::PoolError;
 use task::{notify_sink, Callback, Completion, Sink};
 pub use task::{TaskDone, TaskHandle, TaskId, Unordered};
 pub use worker::current_worker;
@@ -93,7 +95,7 @@ impl PoolBuilder {
     /// Lets the workers' supervisor restart panicking workers at most
     /// `max_restarts` times within `period`; beyond that, it gives up, and
     /// the pool ends with every unfinished task failing with
-    /// [`Error::PoolTerminated`]. The default has no practical limit: a task's
+    /// [`PoolError::Terminated`]. The default has no practical limit: a task's
     /// panic is that task's failure, not the pool's.
     pub fn restart_intensity(mut self, max_restarts: u32, period: Duration) -> Self {
         self.max_restarts = max_restarts;
@@ -182,11 +184,11 @@ impl Pool {
         task: TaskId,
         work: W,
         sink: Sink<W::Output>,
-    ) -> Result<(), SendError<W::Given>> {
+    ) -> Result<(), SendError<W::Given, PoolError>> {
         let pool = self.id();
         if self.is_closed() {
             return Err(SendError {
-                error: Error::PoolClosed { pool },
+                error: PoolError::Closed { pool },
                 message: work.give_back(),
             });
         }
@@ -204,7 +206,7 @@ impl Pool {
             };
             job.completion.disarm();
             SendError {
-                error: Error::PoolClosed { pool },
+                error: PoolError::Closed { pool },
                 message: job.work.give_back(),
             }
         })
@@ -215,9 +217,9 @@ impl Pool {
     /// worker is free; it may compute or block.
     ///
     /// # Errors
-    /// [`Error::PoolClosed`] if the pool was closed or terminated, with the
+    /// [`PoolError::Closed`] if the pool was closed or terminated, with the
     /// closure handed back.
-    pub fn submit<F, T>(&self, task: F) -> Result<TaskHandle<T>, SendError<F>>
+    pub fn submit<F, T>(&self, task: F) -> Result<TaskHandle<T>, SendError<F, PoolError>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -230,9 +232,12 @@ impl Pool {
     /// rather than block.
     ///
     /// # Errors
-    /// [`Error::PoolClosed`] if the pool was closed or terminated, with the
+    /// [`PoolError::Closed`] if the pool was closed or terminated, with the
     /// future handed back.
-    pub fn submit_future<Fut>(&self, task: Fut) -> Result<TaskHandle<Fut::Output>, SendError<Fut>>
+    pub fn submit_future<Fut>(
+        &self,
+        task: Fut,
+    ) -> Result<TaskHandle<Fut::Output>, SendError<Fut, PoolError>>
     where
         Fut: Future + Send + 'static,
         Fut::Output: Send + 'static,
@@ -257,11 +262,11 @@ impl Pool {
         &self,
         task: F,
         callback: C,
-    ) -> Result<TaskHandle<T>, SendError<F>>
+    ) -> Result<TaskHandle<T>, SendError<F, PoolError>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
-        C: FnOnce(&Result<T, Error>) + Send + 'static,
+        C: FnOnce(&Result<T, PoolError>) + Send + 'static,
     {
         self.submit_inner(Blocking(task), Some(Box::new(callback)))
     }
@@ -270,7 +275,7 @@ impl Pool {
         &self,
         work: W,
         callback: Option<Callback<W::Output>>,
-    ) -> Result<TaskHandle<W::Output>, SendError<W::Given>> {
+    ) -> Result<TaskHandle<W::Output>, SendError<W::Given, PoolError>> {
         let task = self.next_task();
         let (handle, sink) = TaskHandle::new(self.id(), task, callback);
         self.enqueue(task, work, sink)?;
@@ -291,7 +296,7 @@ impl Pool {
         &self,
         task: F,
         to: Recipient<TaskDone<T>>,
-    ) -> Result<TaskId, SendError<F>>
+    ) -> Result<TaskId, SendError<F, PoolError>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -306,7 +311,7 @@ impl Pool {
     /// # Errors
     /// As [`submit`](Self::submit) (the closure is dropped) and
     /// [`TaskHandle::result`].
-    pub async fn apply<F, T>(&self, task: F) -> Result<T, Error>
+    pub async fn apply<F, T>(&self, task: F) -> Result<T, PoolError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -319,15 +324,15 @@ impl Pool {
     /// most [`size`](Self::size) at once.
     ///
     /// # Errors
-    /// The first failure in input order ([`Error::TaskFailed`] if `f`
-    /// panicked on that item); [`Error::PoolClosed`] if the pool refused the
+    /// The first failure in input order ([`PoolError::TaskFailed`] if `f`
+    /// panicked on that item); [`PoolError::Closed`] if the pool refused the
     /// items (those submitted before the refusal still run, and the rest are
     /// dropped).
     pub async fn map<I, T, F>(
         &self,
         items: impl IntoIterator<Item = I>,
         f: F,
-    ) -> Result<Vec<T>, Error>
+    ) -> Result<Vec<T>, PoolError>
     where
         I: Send + 'static,
         T: Send + 'static,
@@ -338,7 +343,7 @@ impl Pool {
             .into_iter()
             .map(|item| {
                 let f = f.clone();
-                self.submit(move || f(item)).map_err(Error::from)
+                self.submit(move || f(item)).map_err(PoolError::from)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut results = Vec::with_capacity(handles.len());
@@ -353,13 +358,13 @@ impl Pool {
     /// `imap_unordered`. A failure is one item's outcome; the others go on.
     ///
     /// # Errors
-    /// [`Error::PoolClosed`] if the pool refused the items (those submitted
+    /// [`PoolError::Closed`] if the pool refused the items (those submitted
     /// before the refusal still run, and the rest are dropped).
     pub fn map_unordered<I, T, F>(
         &self,
         items: impl IntoIterator<Item = I>,
         f: F,
-    ) -> Result<Unordered<T>, Error>
+    ) -> Result<Unordered<T>, PoolError>
     where
         I: Send + 'static,
         T: Send + 'static,
@@ -375,7 +380,7 @@ impl Pool {
                 let _ = tx.send((index, outcome));
             });
             self.enqueue(self.next_task(), Blocking(move || f(item)), sink)
-                .map_err(Error::from)?;
+                .map_err(PoolError::from)?;
             results.expect_one_more();
         }
         Ok(results)
@@ -393,10 +398,10 @@ impl Pool {
     /// once if the pool was terminated or has ended.
     ///
     /// # Errors
-    /// [`Error::PoolNotClosed`] if neither [`close`](Self::close) nor
+    /// [`PoolError::NotClosed`] if neither [`close`](Self::close) nor
     /// [`terminate`](Self::terminate) was called first (new tasks could keep
     /// it waiting forever).
-    pub async fn join(&self) -> Result<(), Error> {
+    pub async fn join(&self) -> Result<(), PoolError> {
         match self.dispatcher.ask(Join).await {
             Ok(Ok(joined)) => {
                 // A dropped sender means the pool ended: nothing to wait for.
@@ -413,7 +418,7 @@ impl Pool {
     /// workers are killed, which drops running futures at their next await
     /// (a closure already running on a thread cannot be interrupted: it runs
     /// to its end and its value is dropped). Every unfinished task's handle
-    /// reports [`Error::PoolTerminated`]. Returns once the workers have ended.
+    /// reports [`PoolError::Terminated`]. Returns once the workers have ended.
     pub async fn terminate(&self) {
         self.closed.store(true, Ordering::Release);
         if self.dispatcher.ask(Terminate).await.is_ok() {
@@ -426,8 +431,8 @@ impl Pool {
     /// # Errors
     /// [`Error::Stopped`] if the pool has ended (after `terminate`, or when
     /// its workers' supervisor gave up).
-    pub async fn stats(&self) -> Result<PoolStats, Error> {
-        self.dispatcher.ask(Stats).await
+    pub async fn stats(&self) -> Result<PoolStats, PoolError> {
+        self.dispatcher.ask(Stats).await.map_err(Into::into)
     }
 }
 

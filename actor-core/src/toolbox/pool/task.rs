@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use super::PoolError;
 use crate::ActorId;
 use crate::Error;
 use crate::Message;
@@ -41,9 +42,9 @@ impl fmt::Display for TaskId {
 }
 
 /// Where a task's outcome goes, called once.
-pub(crate) type Sink<T> = Box<dyn FnOnce(Result<T, Error>) + Send>;
+pub(crate) type Sink<T> = Box<dyn FnOnce(Result<T, PoolError>) + Send>;
 /// A callback given to `submit_with_callback`.
-pub(crate) type Callback<T> = Box<dyn FnOnce(&Result<T, Error>) + Send>;
+pub(crate) type Callback<T> = Box<dyn FnOnce(&Result<T, PoolError>) + Send>;
 
 /// The one-time delivery of a task's outcome, shared by whoever may deliver
 /// it (the worker's side on success, the dispatcher on failure).
@@ -63,7 +64,7 @@ impl<T> Completion<T> {
     }
 
     /// Delivers `outcome`, unless an outcome was delivered already.
-    pub(crate) fn finish(&self, outcome: Result<T, Error>) {
+    pub(crate) fn finish(&self, outcome: Result<T, PoolError>) {
         // Taken under the lock, called outside it: the sink may run a user's
         // callback.
         let sink = self
@@ -98,7 +99,7 @@ impl<T> Drop for Completion<T> {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(sink) = sink {
-            sink(Err(Error::PoolTerminated {
+            sink(Err(PoolError::Terminated {
                 pool: self.pool,
                 task: self.task,
             }));
@@ -110,7 +111,7 @@ impl<T> Drop for Completion<T> {
 struct Outcome<T> {
     pool: ActorId,
     task: TaskId,
-    value: Mutex<Option<Result<T, Error>>>,
+    value: Mutex<Option<Result<T, PoolError>>>,
 }
 
 /// The future result of a task submitted to a [`Pool`](super::Pool): Python's
@@ -196,17 +197,17 @@ impl<T: Send + 'static> TaskHandle<T> {
     /// Waits for the task and returns its value: Python's `get()`.
     ///
     /// # Errors
-    /// [`Error::TaskFailed`] if the task panicked (its worker was restarted);
-    /// [`Error::PoolClosed`] if the pool refused it; [`Error::PoolTerminated`]
+    /// [`PoolError::TaskFailed`] if the task panicked (its worker was restarted);
+    /// [`PoolError::Closed`] if the pool refused it; [`PoolError::Terminated`]
     /// if the pool was terminated before it finished.
-    pub async fn result(self) -> Result<T, Error> {
+    pub async fn result(self) -> Result<T, PoolError> {
         self.wait().await;
         self.outcome
             .value
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
-            .unwrap_or(Err(Error::PoolTerminated {
+            .unwrap_or(Err(PoolError::Terminated {
                 pool: self.outcome.pool,
                 task: self.outcome.task,
             }))
@@ -214,8 +215,8 @@ impl<T: Send + 'static> TaskHandle<T> {
 }
 
 impl<T: Send + 'static> IntoFuture for TaskHandle<T> {
-    type Output = Result<T, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
+    type Output = Result<T, PoolError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T, PoolError>> + Send>>;
 
     /// `handle.await` is `handle.result().await`.
     fn into_future(self) -> Self::IntoFuture {
@@ -241,7 +242,7 @@ pub struct TaskDone<T> {
     /// Which task.
     pub task: TaskId,
     /// Its value, or why there is none (as [`TaskHandle::result`] reports it).
-    pub result: Result<T, Error>,
+    pub result: Result<T, PoolError>,
 }
 
 impl<T: Send + 'static> Message for TaskDone<T> {
@@ -270,12 +271,12 @@ pub(crate) fn notify_sink<T: Send + 'static>(task: TaskId, to: Recipient<TaskDon
 /// order the tasks finish, each with the index of its input.
 #[derive(Debug)]
 pub struct Unordered<T> {
-    results: mpsc::UnboundedReceiver<(usize, Result<T, Error>)>,
+    results: mpsc::UnboundedReceiver<(usize, Result<T, PoolError>)>,
     remaining: usize,
 }
 
 impl<T: Send + 'static> Unordered<T> {
-    pub(crate) fn new(results: mpsc::UnboundedReceiver<(usize, Result<T, Error>)>) -> Self {
+    pub(crate) fn new(results: mpsc::UnboundedReceiver<(usize, Result<T, PoolError>)>) -> Self {
         Unordered {
             results,
             remaining: 0,
@@ -288,7 +289,7 @@ impl<T: Send + 'static> Unordered<T> {
 
     /// The next task to finish: the index of its input and its outcome (as
     /// [`TaskHandle::result`] reports it). `None` once every result was taken.
-    pub async fn next(&mut self) -> Option<(usize, Result<T, Error>)> {
+    pub async fn next(&mut self) -> Option<(usize, Result<T, PoolError>)> {
         if self.remaining == 0 {
             return None;
         }
@@ -305,7 +306,7 @@ impl<T: Send + 'static> Unordered<T> {
     }
 
     /// Waits for every remaining result, in completion order.
-    pub async fn collect(mut self) -> Vec<(usize, Result<T, Error>)> {
+    pub async fn collect(mut self) -> Vec<(usize, Result<T, PoolError>)> {
         let mut all = Vec::with_capacity(self.remaining);
         while let Some(next) = self.next().await {
             all.push(next);

@@ -12,11 +12,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::task::Completion;
+use super::PoolError;
 use super::TaskId;
 use crate::Actor;
 use crate::ActorId;
 use crate::Context;
-use crate::Error;
 use crate::{Handler, Message};
 
 tokio::task_local! {
@@ -62,7 +62,7 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// Delivers a finished task's value to its submitter.
 pub(crate) type Deliver = Box<dyn FnOnce() + Send>;
 /// Delivers a task's failure to its submitter.
-pub(crate) type Fail = Box<dyn FnOnce(Error) + Send>;
+pub(crate) type Fail = Box<dyn FnOnce(PoolError) + Send>;
 
 /// Something a worker can run: a closure or a future.
 pub(crate) trait Work: Send + 'static {

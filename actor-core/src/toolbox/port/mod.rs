@@ -16,7 +16,7 @@
 //! use actor_core::port::Port;
 //! use tokio::process::Command;
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::port::PortError> {
 //! let sort = Port::spawn(Command::new("sort"))?;
 //! for word in ["pear", "apple", "fig"] {
 //!     sort.send_line(word).await?;
@@ -34,8 +34,10 @@
 //! nothing reads it here, so do not set it to `piped`; redirect it to a file
 //! or into stdout (`sh -c '... 2>&1'`) to read it.
 
+mod error;
 mod program;
 
+pub use error::PortError;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 
@@ -45,7 +47,6 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use crate::spawn;
 use crate::ActorId;
 use crate::ActorRef;
-use crate::Error;
 use crate::StopReason;
 
 use program::{read_output, watch_program, CloseStdin, Exit, PortActor, Write};
@@ -75,12 +76,12 @@ impl Port {
     /// and spawns the port's actor.
     ///
     /// # Errors
-    /// [`Error::PortSpawnFailed`] if the program could not be started (not
+    /// [`PortError::SpawnFailed`] if the program could not be started (not
     /// found, not executable...).
     ///
     /// # Panics
     /// If called outside a tokio runtime.
-    pub fn spawn(command: impl Into<Command>) -> Result<Port, Error> {
+    pub fn spawn(command: impl Into<Command>) -> Result<Port, PortError> {
         let mut command = command.into();
         command
             .stdin(Stdio::piped())
@@ -91,7 +92,7 @@ impl Port {
             .get_program()
             .to_string_lossy()
             .into_owned();
-        let mut child = command.spawn().map_err(|e| Error::PortSpawnFailed {
+        let mut child = command.spawn().map_err(|e| PortError::SpawnFailed {
             program: program.clone(),
             reason: e.to_string(),
         })?;
@@ -133,10 +134,10 @@ impl Port {
     /// program in the order sent.
     ///
     /// # Errors
-    /// [`Error::PortClosed`] if stdin was closed or the program exited (some
-    /// of the bytes may have been written); [`Error::PortIo`] for another
+    /// [`PortError::Closed`] if stdin was closed or the program exited (some
+    /// of the bytes may have been written); [`PortError::Io`] for another
     /// I/O error.
-    pub async fn send_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
+    pub async fn send_bytes(&self, bytes: &[u8]) -> Result<(), PortError> {
         self.write(bytes.to_vec()).await
     }
 
@@ -144,28 +145,28 @@ impl Port {
     ///
     /// # Errors
     /// As [`send_bytes`](Self::send_bytes).
-    pub async fn send_line(&self, line: &str) -> Result<(), Error> {
+    pub async fn send_line(&self, line: &str) -> Result<(), PortError> {
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
         self.write(bytes).await
     }
 
-    async fn write(&self, bytes: Vec<u8>) -> Result<(), Error> {
+    async fn write(&self, bytes: Vec<u8>) -> Result<(), PortError> {
         let port = self.id();
         // The actor ends when the program does: its input is closed then.
         self.actor
             .ask(Write(bytes))
             .await
-            .unwrap_or(Err(Error::PortClosed { port }))
+            .unwrap_or(Err(PortError::Closed { port }))
     }
 
     /// Closes the program's stdin, so that it reads end-of-file (after what
     /// was sent before). Closing it again does nothing.
     ///
     /// # Errors
-    /// [`Error::PortIo`] if flushing what was written failed.
-    pub async fn close_stdin(&self) -> Result<(), Error> {
+    /// [`PortError::Io`] if flushing what was written failed.
+    pub async fn close_stdin(&self) -> Result<(), PortError> {
         // An ended actor has no stdin left to close.
         self.actor.ask(CloseStdin).await.unwrap_or(Ok(()))
     }
@@ -176,8 +177,8 @@ impl Port {
     /// that are not UTF-8 become `U+FFFD`.
     ///
     /// # Errors
-    /// [`Error::PortIo`] if reading the program's stdout failed.
-    pub async fn recv_line(&self) -> Result<Option<String>, Error> {
+    /// [`PortError::Io`] if reading the program's stdout failed.
+    pub async fn recv_line(&self) -> Result<Option<String>, PortError> {
         let mut output = self.output.lock().await;
         loop {
             if let Some(end) = output.pending.iter().position(|&b| b == b'\n') {
@@ -204,8 +205,8 @@ impl Port {
     /// program closed its stdout and everything was read.
     ///
     /// # Errors
-    /// [`Error::PortIo`] if reading the program's stdout failed.
-    pub async fn recv_bytes(&self) -> Result<Option<Vec<u8>>, Error> {
+    /// [`PortError::Io`] if reading the program's stdout failed.
+    pub async fn recv_bytes(&self) -> Result<Option<Vec<u8>>, PortError> {
         let mut output = self.output.lock().await;
         while output.pending.is_empty() && !output.ended {
             output.fill().await?;
@@ -219,8 +220,8 @@ impl Port {
     /// Everything the program writes to stdout from now until it closes it.
     ///
     /// # Errors
-    /// [`Error::PortIo`] if reading the program's stdout failed.
-    pub async fn read_to_end(&self) -> Result<Vec<u8>, Error> {
+    /// [`PortError::Io`] if reading the program's stdout failed.
+    pub async fn read_to_end(&self) -> Result<Vec<u8>, PortError> {
         let mut all = Vec::new();
         while let Some(bytes) = self.recv_bytes().await? {
             all.extend(bytes);
@@ -236,7 +237,7 @@ impl Port {
     /// # Errors
     /// Those of [`send_bytes`](Self::send_bytes),
     /// [`read_to_end`](Self::read_to_end) and [`wait`](Self::wait).
-    pub async fn communicate(&self, input: &[u8]) -> Result<(Vec<u8>, ExitStatus), Error> {
+    pub async fn communicate(&self, input: &[u8]) -> Result<(Vec<u8>, ExitStatus), PortError> {
         let feed = async {
             self.send_bytes(input).await?;
             self.close_stdin().await
@@ -250,11 +251,11 @@ impl Port {
     /// Waits for the program to exit and returns its status.
     ///
     /// # Errors
-    /// [`Error::PortIo`] if waiting for the program failed.
-    pub async fn wait(&self) -> Result<ExitStatus, Error> {
+    /// [`PortError::Io`] if waiting for the program failed.
+    pub async fn wait(&self) -> Result<ExitStatus, PortError> {
         let port = self.id();
         let mut exit = self.exit.clone();
-        let lost = || Error::PortIo {
+        let lost = || PortError::Io {
             port,
             reason: "the program's watcher ended without its status (runtime shutting down)"
                 .to_owned(),
@@ -262,7 +263,7 @@ impl Port {
         let outcome = exit.wait_for(Option::is_some).await.map_err(|_| lost())?;
         match outcome.as_ref() {
             Some(Ok(status)) => Ok(*status),
-            Some(Err(reason)) => Err(Error::PortIo {
+            Some(Err(reason)) => Err(PortError::Io {
                 port,
                 reason: reason.clone(),
             }),
@@ -318,12 +319,12 @@ struct Output {
 
 impl Output {
     /// Waits for the next chunk.
-    async fn fill(&mut self) -> Result<(), Error> {
+    async fn fill(&mut self) -> Result<(), PortError> {
         match self.chunks.recv().await {
             Some(Ok(chunk)) => self.pending.extend(chunk),
             Some(Err(reason)) => {
                 self.ended = true;
-                return Err(Error::PortIo {
+                return Err(PortError::Io {
                     port: self.port,
                     reason,
                 });

@@ -11,11 +11,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::PortError;
 use super::CHUNK_SIZE;
 use crate::Actor;
 use crate::ActorId;
 use crate::Context;
-use crate::Error;
 use crate::StopReason;
 use crate::WeakActorRef;
 use crate::{Handler, Message};
@@ -94,12 +94,12 @@ impl PortActor {
         }
     }
 
-    fn closed(&mut self, port: ActorId, error: &std::io::Error) -> Error {
+    fn closed(&mut self, port: ActorId, error: &std::io::Error) -> PortError {
         self.stdin = None;
         if error.kind() == std::io::ErrorKind::BrokenPipe {
-            Error::PortClosed { port }
+            PortError::Closed { port }
         } else {
-            Error::PortIo {
+            PortError::Io {
                 port,
                 reason: format!("writing to {}: {error}", self.program),
             }
@@ -129,13 +129,17 @@ impl Actor for PortActor {
 pub(crate) struct Write(pub(crate) Vec<u8>);
 
 impl Message for Write {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), PortError>;
 }
 
 impl Handler<Write> for PortActor {
-    async fn handle(&mut self, Write(bytes): Write, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(
+        &mut self,
+        Write(bytes): Write,
+        ctx: &mut Context<Self>,
+    ) -> Result<(), PortError> {
         let port = ctx.id();
-        let stdin = self.stdin.as_mut().ok_or(Error::PortClosed { port })?;
+        let stdin = self.stdin.as_mut().ok_or(PortError::Closed { port })?;
         // Flushed at once: the program may answer each line before the next.
         let written = match stdin.write_all(&bytes).await {
             Ok(()) => stdin.flush().await,
@@ -149,11 +153,11 @@ impl Handler<Write> for PortActor {
 pub(crate) struct CloseStdin;
 
 impl Message for CloseStdin {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), PortError>;
 }
 
 impl Handler<CloseStdin> for PortActor {
-    async fn handle(&mut self, _: CloseStdin, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, _: CloseStdin, ctx: &mut Context<Self>) -> Result<(), PortError> {
         let Some(mut stdin) = self.stdin.take() else {
             return Ok(());
         };

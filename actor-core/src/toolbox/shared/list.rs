@@ -4,12 +4,12 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 
+use super::SharedError;
 use super::{ask, guarded, Clear, Collection, Len, Owner, Snapshot, State, Update};
 use crate::spawn;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
-use crate::Error;
 use crate::{Handler, Message};
 
 impl<T: Send + 'static> State for Vec<T> {
@@ -36,7 +36,7 @@ impl<T: Send + 'static> Collection for Vec<T> {
 /// ```
 /// use actor_core::shared::SharedList;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::shared::SharedError> {
 /// let l = SharedList::from_vec((0..5).collect());
 /// l.push(1).await?;
 /// assert_eq!(l.snapshot().await?, vec![0, 1, 2, 3, 4, 1]);
@@ -74,7 +74,7 @@ impl<T: Send + 'static> SharedList<T> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn push(&self, item: T) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+    pub fn push(&self, item: T) -> impl Future<Output = Result<(), SharedError>> + Send + '_ {
         ask(&self.owner, Push(item))
     }
 
@@ -85,7 +85,7 @@ impl<T: Send + 'static> SharedList<T> {
     pub fn extend(
         &self,
         items: impl IntoIterator<Item = T>,
-    ) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<(), SharedError>> + Send + '_ {
         ask(&self.owner, Extend(items.into_iter().collect()))
     }
 
@@ -93,7 +93,7 @@ impl<T: Send + 'static> SharedList<T> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn pop(&self) -> impl Future<Output = Result<Option<T>, Error>> + Send + '_ {
+    pub fn pop(&self) -> impl Future<Output = Result<Option<T>, SharedError>> + Send + '_ {
         ask(&self.owner, Pop(PhantomData))
     }
 
@@ -105,7 +105,7 @@ impl<T: Send + 'static> SharedList<T> {
     pub fn remove(
         &self,
         index: usize,
-    ) -> impl Future<Output = Result<Option<T>, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<Option<T>, SharedError>> + Send + '_ {
         ask(&self.owner, Remove(index, PhantomData))
     }
 
@@ -113,7 +113,7 @@ impl<T: Send + 'static> SharedList<T> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn len(&self) -> impl Future<Output = Result<usize, Error>> + Send + '_ {
+    pub fn len(&self) -> impl Future<Output = Result<usize, SharedError>> + Send + '_ {
         ask(&self.owner, Len)
     }
 
@@ -121,7 +121,7 @@ impl<T: Send + 'static> SharedList<T> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn is_empty(&self) -> impl Future<Output = Result<bool, Error>> + Send + '_ {
+    pub fn is_empty(&self) -> impl Future<Output = Result<bool, SharedError>> + Send + '_ {
         let len = self.len();
         async move { Ok(len.await? == 0) }
     }
@@ -129,8 +129,8 @@ impl<T: Send + 'static> SharedList<T> {
     /// Removes every item.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if dropping an item panicked.
-    pub fn clear(&self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if dropping an item panicked.
+    pub fn clear(&self) -> impl Future<Output = Result<(), SharedError>> + Send + '_ {
         ask(&self.owner, Clear)
     }
 
@@ -138,9 +138,9 @@ impl<T: Send + 'static> SharedList<T> {
     /// and returns what `f` returns: an atomic read-modify-write.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `f` panicked (the list keeps what
+    /// [`SharedError::Panicked`] if `f` panicked (the list keeps what
     /// `f` changed before the panic).
-    pub fn update<R, F>(&self, f: F) -> impl Future<Output = Result<R, Error>> + Send + '_
+    pub fn update<R, F>(&self, f: F) -> impl Future<Output = Result<R, SharedError>> + Send + '_
     where
         F: FnOnce(&mut Vec<T>) -> R + Send + 'static,
         R: Send + 'static,
@@ -153,16 +153,19 @@ impl<T: Clone + Send + 'static> SharedList<T> {
     /// A copy of the item at `index`; `None` if out of range.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `T::clone` panicked.
-    pub fn get(&self, index: usize) -> impl Future<Output = Result<Option<T>, Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if `T::clone` panicked.
+    pub fn get(
+        &self,
+        index: usize,
+    ) -> impl Future<Output = Result<Option<T>, SharedError>> + Send + '_ {
         ask(&self.owner, Get(index, PhantomData))
     }
 
     /// A copy of the whole list.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `T::clone` panicked.
-    pub fn snapshot(&self) -> impl Future<Output = Result<Vec<T>, Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if `T::clone` panicked.
+    pub fn snapshot(&self) -> impl Future<Output = Result<Vec<T>, SharedError>> + Send + '_ {
         ask(&self.owner, Snapshot::<Vec<T>>(PhantomData))
     }
 }
@@ -192,11 +195,15 @@ impl<T: Send + 'static> fmt::Debug for SharedList<T> {
 struct Push<T>(T);
 
 impl<T: Send + 'static> Message for Push<T> {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SharedError>;
 }
 
 impl<T: Send + 'static> Handler<Push<T>> for Owner<Vec<T>> {
-    async fn handle(&mut self, Push(item): Push<T>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(
+        &mut self,
+        Push(item): Push<T>,
+        _ctx: &mut Context<Self>,
+    ) -> Result<(), SharedError> {
         self.state.push(item);
         Ok(())
     }
@@ -206,7 +213,7 @@ impl<T: Send + 'static> Handler<Push<T>> for Owner<Vec<T>> {
 struct Extend<T>(Vec<T>);
 
 impl<T: Send + 'static> Message for Extend<T> {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SharedError>;
 }
 
 impl<T: Send + 'static> Handler<Extend<T>> for Owner<Vec<T>> {
@@ -214,7 +221,7 @@ impl<T: Send + 'static> Handler<Extend<T>> for Owner<Vec<T>> {
         &mut self,
         Extend(items): Extend<T>,
         _ctx: &mut Context<Self>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SharedError> {
         self.state.extend(items);
         Ok(())
     }
@@ -224,11 +231,15 @@ impl<T: Send + 'static> Handler<Extend<T>> for Owner<Vec<T>> {
 struct Pop<T>(PhantomData<fn() -> T>);
 
 impl<T: Send + 'static> Message for Pop<T> {
-    type Reply = Result<Option<T>, Error>;
+    type Reply = Result<Option<T>, SharedError>;
 }
 
 impl<T: Send + 'static> Handler<Pop<T>> for Owner<Vec<T>> {
-    async fn handle(&mut self, _: Pop<T>, _ctx: &mut Context<Self>) -> Result<Option<T>, Error> {
+    async fn handle(
+        &mut self,
+        _: Pop<T>,
+        _ctx: &mut Context<Self>,
+    ) -> Result<Option<T>, SharedError> {
         Ok(self.state.pop())
     }
 }
@@ -237,7 +248,7 @@ impl<T: Send + 'static> Handler<Pop<T>> for Owner<Vec<T>> {
 struct Remove<T>(usize, PhantomData<fn() -> T>);
 
 impl<T: Send + 'static> Message for Remove<T> {
-    type Reply = Result<Option<T>, Error>;
+    type Reply = Result<Option<T>, SharedError>;
 }
 
 impl<T: Send + 'static> Handler<Remove<T>> for Owner<Vec<T>> {
@@ -245,7 +256,7 @@ impl<T: Send + 'static> Handler<Remove<T>> for Owner<Vec<T>> {
         &mut self,
         Remove(index, _): Remove<T>,
         _ctx: &mut Context<Self>,
-    ) -> Result<Option<T>, Error> {
+    ) -> Result<Option<T>, SharedError> {
         Ok((index < self.state.len()).then(|| self.state.remove(index)))
     }
 }
@@ -254,7 +265,7 @@ impl<T: Send + 'static> Handler<Remove<T>> for Owner<Vec<T>> {
 struct Get<T>(usize, PhantomData<fn() -> T>);
 
 impl<T: Clone + Send + 'static> Message for Get<T> {
-    type Reply = Result<Option<T>, Error>;
+    type Reply = Result<Option<T>, SharedError>;
 }
 
 impl<T: Clone + Send + 'static> Handler<Get<T>> for Owner<Vec<T>> {
@@ -262,7 +273,7 @@ impl<T: Clone + Send + 'static> Handler<Get<T>> for Owner<Vec<T>> {
         &mut self,
         Get(index, _): Get<T>,
         ctx: &mut Context<Self>,
-    ) -> Result<Option<T>, Error> {
+    ) -> Result<Option<T>, SharedError> {
         guarded(ctx.id(), || self.state.get(index).cloned())
     }
 }

@@ -6,12 +6,12 @@ use std::future::Future;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
+use super::SharedError;
 use super::{ask, guarded, Clear, Collection, Len, Owner, Snapshot, State, Update};
 use crate::spawn;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
-use crate::Error;
 use crate::{Handler, Message};
 
 /// What a [`SharedMap`]'s keys must be: `Eq + Hash + Send + 'static`. It is
@@ -43,7 +43,7 @@ impl<K: MapKey, V: Send + 'static> Collection for HashMap<K, V> {
 /// ```
 /// use actor_core::shared::SharedMap;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::shared::SharedError> {
 /// let d = SharedMap::new();
 /// d.insert("1", "1".to_string()).await?;
 /// assert_eq!(d.get("1").await?, Some("1".to_string()));
@@ -81,28 +81,34 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
     /// Sets `key` to `value`; returns the value it replaces, if any.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `K`'s `Hash` or `Eq` panicked.
+    /// [`SharedError::Panicked`] if `K`'s `Hash` or `Eq` panicked.
     pub fn insert(
         &self,
         key: K,
         value: V,
-    ) -> impl Future<Output = Result<Option<V>, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<Option<V>, SharedError>> + Send + '_ {
         ask(&self.owner, Insert(key, value))
     }
 
     /// Removes `key`; returns its value, if it had one.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `K`'s `Hash` or `Eq` panicked.
-    pub fn remove(&self, key: K) -> impl Future<Output = Result<Option<V>, Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if `K`'s `Hash` or `Eq` panicked.
+    pub fn remove(
+        &self,
+        key: K,
+    ) -> impl Future<Output = Result<Option<V>, SharedError>> + Send + '_ {
         ask(&self.owner, Remove(key, PhantomData))
     }
 
     /// Whether `key` has a value.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `K`'s `Hash` or `Eq` panicked.
-    pub fn contains_key(&self, key: K) -> impl Future<Output = Result<bool, Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if `K`'s `Hash` or `Eq` panicked.
+    pub fn contains_key(
+        &self,
+        key: K,
+    ) -> impl Future<Output = Result<bool, SharedError>> + Send + '_ {
         ask(&self.owner, ContainsKey(key))
     }
 
@@ -110,7 +116,7 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn len(&self) -> impl Future<Output = Result<usize, Error>> + Send + '_ {
+    pub fn len(&self) -> impl Future<Output = Result<usize, SharedError>> + Send + '_ {
         ask(&self.owner, Len)
     }
 
@@ -118,7 +124,7 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn is_empty(&self) -> impl Future<Output = Result<bool, Error>> + Send + '_ {
+    pub fn is_empty(&self) -> impl Future<Output = Result<bool, SharedError>> + Send + '_ {
         let len = self.len();
         async move { Ok(len.await? == 0) }
     }
@@ -126,8 +132,8 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
     /// Removes every entry.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if dropping an entry panicked.
-    pub fn clear(&self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if dropping an entry panicked.
+    pub fn clear(&self) -> impl Future<Output = Result<(), SharedError>> + Send + '_ {
         ask(&self.owner, Clear)
     }
 
@@ -136,13 +142,13 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
     /// `key` has no value. An atomic read-modify-write of one entry.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `f` (or `K`'s `Hash` or `Eq`)
+    /// [`SharedError::Panicked`] if `f` (or `K`'s `Hash` or `Eq`)
     /// panicked; the value keeps what `f` changed before the panic.
     pub fn update<R, F>(
         &self,
         key: K,
         f: F,
-    ) -> impl Future<Output = Result<Option<R>, Error>> + Send + '_
+    ) -> impl Future<Output = Result<Option<R>, SharedError>> + Send + '_
     where
         F: FnOnce(&mut V) -> R + Send + 'static,
         R: Send + 'static,
@@ -160,7 +166,7 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
         key: K,
         default: V,
         f: F,
-    ) -> impl Future<Output = Result<R, Error>> + Send + '_
+    ) -> impl Future<Output = Result<R, SharedError>> + Send + '_
     where
         F: FnOnce(&mut V) -> R + Send + 'static,
         R: Send + 'static,
@@ -173,9 +179,9 @@ impl<K: MapKey, V: Send + 'static> SharedMap<K, V> {
     /// that must happen together.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `f` panicked; the map keeps what `f`
+    /// [`SharedError::Panicked`] if `f` panicked; the map keeps what `f`
     /// changed before the panic.
-    pub fn update_all<R, F>(&self, f: F) -> impl Future<Output = Result<R, Error>> + Send + '_
+    pub fn update_all<R, F>(&self, f: F) -> impl Future<Output = Result<R, SharedError>> + Send + '_
     where
         F: FnOnce(&mut HashMap<K, V>) -> R + Send + 'static,
         R: Send + 'static,
@@ -188,9 +194,9 @@ impl<K: MapKey, V: Clone + Send + 'static> SharedMap<K, V> {
     /// A copy of the value of `key`, if it has one.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `V::clone`, or `K`'s `Hash` or `Eq`,
+    /// [`SharedError::Panicked`] if `V::clone`, or `K`'s `Hash` or `Eq`,
     /// panicked.
-    pub fn get(&self, key: K) -> impl Future<Output = Result<Option<V>, Error>> + Send + '_ {
+    pub fn get(&self, key: K) -> impl Future<Output = Result<Option<V>, SharedError>> + Send + '_ {
         ask(&self.owner, Get(key, PhantomData))
     }
 }
@@ -199,8 +205,8 @@ impl<K: MapKey + Clone, V: Clone + Send + 'static> SharedMap<K, V> {
     /// A copy of the whole map.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if a `clone` panicked.
-    pub fn snapshot(&self) -> impl Future<Output = Result<HashMap<K, V>, Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if a `clone` panicked.
+    pub fn snapshot(&self) -> impl Future<Output = Result<HashMap<K, V>, SharedError>> + Send + '_ {
         ask(&self.owner, Snapshot::<HashMap<K, V>>(PhantomData))
     }
 }
@@ -230,7 +236,7 @@ impl<K: MapKey, V: Send + 'static> fmt::Debug for SharedMap<K, V> {
 struct Insert<K, V>(K, V);
 
 impl<K: MapKey, V: Send + 'static> Message for Insert<K, V> {
-    type Reply = Result<Option<V>, Error>;
+    type Reply = Result<Option<V>, SharedError>;
 }
 
 impl<K: MapKey, V: Send + 'static> Handler<Insert<K, V>> for Owner<HashMap<K, V>> {
@@ -238,7 +244,7 @@ impl<K: MapKey, V: Send + 'static> Handler<Insert<K, V>> for Owner<HashMap<K, V>
         &mut self,
         Insert(key, value): Insert<K, V>,
         ctx: &mut Context<Self>,
-    ) -> Result<Option<V>, Error> {
+    ) -> Result<Option<V>, SharedError> {
         guarded(ctx.id(), || self.state.insert(key, value))
     }
 }
@@ -247,7 +253,7 @@ impl<K: MapKey, V: Send + 'static> Handler<Insert<K, V>> for Owner<HashMap<K, V>
 struct Remove<K, V>(K, PhantomData<fn() -> V>);
 
 impl<K: MapKey, V: Send + 'static> Message for Remove<K, V> {
-    type Reply = Result<Option<V>, Error>;
+    type Reply = Result<Option<V>, SharedError>;
 }
 
 impl<K: MapKey, V: Send + 'static> Handler<Remove<K, V>> for Owner<HashMap<K, V>> {
@@ -255,7 +261,7 @@ impl<K: MapKey, V: Send + 'static> Handler<Remove<K, V>> for Owner<HashMap<K, V>
         &mut self,
         Remove(key, _): Remove<K, V>,
         ctx: &mut Context<Self>,
-    ) -> Result<Option<V>, Error> {
+    ) -> Result<Option<V>, SharedError> {
         guarded(ctx.id(), || self.state.remove(&key))
     }
 }
@@ -264,7 +270,7 @@ impl<K: MapKey, V: Send + 'static> Handler<Remove<K, V>> for Owner<HashMap<K, V>
 struct ContainsKey<K>(K);
 
 impl<K: MapKey> Message for ContainsKey<K> {
-    type Reply = Result<bool, Error>;
+    type Reply = Result<bool, SharedError>;
 }
 
 impl<K: MapKey, V: Send + 'static> Handler<ContainsKey<K>> for Owner<HashMap<K, V>> {
@@ -272,7 +278,7 @@ impl<K: MapKey, V: Send + 'static> Handler<ContainsKey<K>> for Owner<HashMap<K, 
         &mut self,
         ContainsKey(key): ContainsKey<K>,
         ctx: &mut Context<Self>,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, SharedError> {
         guarded(ctx.id(), || self.state.contains_key(&key))
     }
 }
@@ -281,7 +287,7 @@ impl<K: MapKey, V: Send + 'static> Handler<ContainsKey<K>> for Owner<HashMap<K, 
 struct Get<K, V>(K, PhantomData<fn() -> V>);
 
 impl<K: MapKey, V: Clone + Send + 'static> Message for Get<K, V> {
-    type Reply = Result<Option<V>, Error>;
+    type Reply = Result<Option<V>, SharedError>;
 }
 
 impl<K: MapKey, V: Clone + Send + 'static> Handler<Get<K, V>> for Owner<HashMap<K, V>> {
@@ -289,7 +295,7 @@ impl<K: MapKey, V: Clone + Send + 'static> Handler<Get<K, V>> for Owner<HashMap<
         &mut self,
         Get(key, _): Get<K, V>,
         ctx: &mut Context<Self>,
-    ) -> Result<Option<V>, Error> {
+    ) -> Result<Option<V>, SharedError> {
         guarded(ctx.id(), || self.state.get(&key).cloned())
     }
 }

@@ -12,7 +12,7 @@
 //! ```
 //! use actor_core::shared::SharedMap;
 //!
-//! # #[tokio::main] async fn main() -> Result<(), actor_core::Error> {
+//! # #[tokio::main] async fn main() -> Result<(), actor_core::shared::SharedError> {
 //! let dic = SharedMap::new();
 //! dic.insert("count", 100).await?;
 //! let tasks: Vec<_> = (0..100)
@@ -36,9 +36,10 @@
 //! The owner stops once every handle is dropped. A panic inside an operation
 //! (in an update closure, or in a `Clone`, `Hash` or `Eq` implementation of
 //! the stored types) is caught: the caller gets
-//! [`Error::SharedStatePanicked`], and the owner goes on serving the others.
+//! [`SharedError::Panicked`], and the owner goes on serving the others.
 //! So the operations fail only if the runtime is shutting down.
 
+mod error;
 mod list;
 mod map;
 mod value;
@@ -51,10 +52,10 @@ use crate::Actor;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
-use crate::Error;
 use crate::StopReason;
 use crate::{Handler, Message};
 
+pub use error::SharedError;
 pub use list::SharedList;
 pub use map::{MapKey, SharedMap};
 pub use value::SharedValue;
@@ -84,8 +85,8 @@ impl<S: State> Actor for Owner<S> {
 
 /// Runs `op` on the owner's state; a panic becomes the caller's error rather
 /// than the owner's failure.
-pub(crate) fn guarded<R>(owner: ActorId, op: impl FnOnce() -> R) -> Result<R, Error> {
-    catch_unwind(AssertUnwindSafe(op)).map_err(|panic| Error::SharedStatePanicked {
+pub(crate) fn guarded<R>(owner: ActorId, op: impl FnOnce() -> R) -> Result<R, SharedError> {
+    catch_unwind(AssertUnwindSafe(op)).map_err(|panic| SharedError::Panicked {
         owner,
         reason: StopReason::from_panic("a shared-state operation", &*panic),
     })
@@ -95,7 +96,7 @@ pub(crate) fn guarded<R>(owner: ActorId, op: impl FnOnce() -> R) -> Result<R, Er
 pub(crate) struct Update<S, R>(pub(crate) Box<dyn FnOnce(&mut S) -> R + Send>);
 
 impl<S: State, R: Send + 'static> Message for Update<S, R> {
-    type Reply = Result<R, Error>;
+    type Reply = Result<R, SharedError>;
 }
 
 impl<S: State, R: Send + 'static> Handler<Update<S, R>> for Owner<S> {
@@ -103,7 +104,7 @@ impl<S: State, R: Send + 'static> Handler<Update<S, R>> for Owner<S> {
         &mut self,
         Update(f): Update<S, R>,
         ctx: &mut Context<Self>,
-    ) -> Result<R, Error> {
+    ) -> Result<R, SharedError> {
         guarded(ctx.id(), || f(&mut self.state))
     }
 }
@@ -112,11 +113,11 @@ impl<S: State, R: Send + 'static> Handler<Update<S, R>> for Owner<S> {
 pub(crate) struct Snapshot<S>(pub(crate) PhantomData<fn() -> S>);
 
 impl<S: State + Clone> Message for Snapshot<S> {
-    type Reply = Result<S, Error>;
+    type Reply = Result<S, SharedError>;
 }
 
 impl<S: State + Clone> Handler<Snapshot<S>> for Owner<S> {
-    async fn handle(&mut self, _: Snapshot<S>, ctx: &mut Context<Self>) -> Result<S, Error> {
+    async fn handle(&mut self, _: Snapshot<S>, ctx: &mut Context<Self>) -> Result<S, SharedError> {
         guarded(ctx.id(), || self.state.clone())
     }
 }
@@ -125,11 +126,11 @@ impl<S: State + Clone> Handler<Snapshot<S>> for Owner<S> {
 pub(crate) struct Len;
 
 impl Message for Len {
-    type Reply = Result<usize, Error>;
+    type Reply = Result<usize, SharedError>;
 }
 
 impl<S: Collection> Handler<Len> for Owner<S> {
-    async fn handle(&mut self, _: Len, _ctx: &mut Context<Self>) -> Result<usize, Error> {
+    async fn handle(&mut self, _: Len, _ctx: &mut Context<Self>) -> Result<usize, SharedError> {
         Ok(self.state.size())
     }
 }
@@ -138,11 +139,11 @@ impl<S: Collection> Handler<Len> for Owner<S> {
 pub(crate) struct Clear;
 
 impl Message for Clear {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SharedError>;
 }
 
 impl<S: Collection> Handler<Clear> for Owner<S> {
-    async fn handle(&mut self, _: Clear, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, _: Clear, ctx: &mut Context<Self>) -> Result<(), SharedError> {
         // Dropping the items runs their `Drop`, which may panic.
         guarded(ctx.id(), || self.state.clear())
     }
@@ -159,10 +160,10 @@ impl<S: Collection> Handler<Clear> for Owner<S> {
 pub(crate) fn ask<S, M, R>(
     owner: &ActorRef<Owner<S>>,
     message: M,
-) -> impl Future<Output = Result<R, Error>> + Send + '_
+) -> impl Future<Output = Result<R, SharedError>> + Send + '_
 where
     S: State,
-    M: Message<Reply = Result<R, Error>>,
+    M: Message<Reply = Result<R, SharedError>>,
     Owner<S>: Handler<M>,
     R: Send + 'static,
 {

@@ -4,12 +4,12 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 
+use super::SharedError;
 use super::{ask, Owner, Snapshot, State, Update};
 use crate::spawn;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
-use crate::Error;
 use crate::{Handler, Message};
 
 /// The state of a [`SharedValue`]'s owner.
@@ -26,7 +26,7 @@ impl<T: Send + 'static> State for Cell<T> {
 /// ```
 /// use actor_core::shared::SharedValue;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::shared::SharedError> {
 /// let hits = SharedValue::new(0_u64);
 /// let previous = hits.update(|n| { *n += 1; *n - 1 }).await?;
 /// assert_eq!((previous, hits.get().await?), (0, 1));
@@ -58,7 +58,7 @@ impl<T: Send + 'static> SharedValue<T> {
     ///
     /// # Errors
     /// Only if the runtime is shutting down (see [the module](super)).
-    pub fn set(&self, value: T) -> impl Future<Output = Result<T, Error>> + Send + '_ {
+    pub fn set(&self, value: T) -> impl Future<Output = Result<T, SharedError>> + Send + '_ {
         ask(&self.owner, Set(value))
     }
 
@@ -66,9 +66,9 @@ impl<T: Send + 'static> SharedValue<T> {
     /// and returns what `f` returns: an atomic read-modify-write.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `f` panicked (the value keeps what
+    /// [`SharedError::Panicked`] if `f` panicked (the value keeps what
     /// `f` changed before the panic).
-    pub fn update<R, F>(&self, f: F) -> impl Future<Output = Result<R, Error>> + Send + '_
+    pub fn update<R, F>(&self, f: F) -> impl Future<Output = Result<R, SharedError>> + Send + '_
     where
         F: FnOnce(&mut T) -> R + Send + 'static,
         R: Send + 'static,
@@ -82,8 +82,8 @@ impl<T: Clone + Send + 'static> SharedValue<T> {
     /// A copy of the value.
     ///
     /// # Errors
-    /// [`Error::SharedStatePanicked`] if `T::clone` panicked.
-    pub fn get(&self) -> impl Future<Output = Result<T, Error>> + Send + '_ {
+    /// [`SharedError::Panicked`] if `T::clone` panicked.
+    pub fn get(&self) -> impl Future<Output = Result<T, SharedError>> + Send + '_ {
         let snapshot = ask(&self.owner, Snapshot::<Cell<T>>(PhantomData));
         async move { snapshot.await.map(|cell| cell.0) }
     }
@@ -107,11 +107,15 @@ impl<T: Send + 'static> fmt::Debug for SharedValue<T> {
 struct Set<T>(T);
 
 impl<T: Send + 'static> Message for Set<T> {
-    type Reply = Result<T, Error>;
+    type Reply = Result<T, SharedError>;
 }
 
 impl<T: Send + 'static> Handler<Set<T>> for Owner<Cell<T>> {
-    async fn handle(&mut self, Set(value): Set<T>, _ctx: &mut Context<Self>) -> Result<T, Error> {
+    async fn handle(
+        &mut self,
+        Set(value): Set<T>,
+        _ctx: &mut Context<Self>,
+    ) -> Result<T, SharedError> {
         Ok(std::mem::replace(&mut self.state.0, value))
     }
 }

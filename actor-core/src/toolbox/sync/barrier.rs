@@ -6,7 +6,7 @@
 //! ready for the next round (a new *generation*). As in Python, a party whose
 //! [`wait_timeout`](Barrier::wait_timeout) runs out, or a call to
 //! [`abort`](Barrier::abort), *breaks* the barrier: every party waiting and
-//! every later `wait` fails with [`Error::BarrierBroken`] until
+//! every later `wait` fails with [`SyncError::BarrierBroken`] until
 //! [`reset`](Barrier::reset), so that a group never waits forever for a party
 //! that is not coming.
 
@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::SyncError;
 use super::{granted, Waiters};
 use crate::ActorId;
 use crate::ActorRef;
@@ -32,7 +33,7 @@ use crate::{Handler, Message};
 /// ```
 /// use actor_core::sync::Barrier;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 /// let barrier = Barrier::new(3);
 /// let mut parties = Vec::new();
 /// for _ in 0..3 {
@@ -85,9 +86,9 @@ impl Barrier {
     /// Arrives and waits until all parties have arrived.
     ///
     /// # Errors
-    /// [`Error::BarrierBroken`] if the barrier is broken, or breaks while this
+    /// [`SyncError::BarrierBroken`] if the barrier is broken, or breaks while this
     /// party waits; [`Error::Stopped`] if the barrier's actor has ended.
-    pub async fn wait(&self) -> Result<BarrierWaitResult, Error> {
+    pub async fn wait(&self) -> Result<BarrierWaitResult, SyncError> {
         let (_, reply) = self.arrive().await?;
         granted(reply, self.id()).await?
     }
@@ -97,9 +98,9 @@ impl Barrier {
     /// the parties waiting with this one fail too rather than wait for ever.
     ///
     /// # Errors
-    /// As [`wait`](Self::wait); [`Error::BarrierBroken`] when the time runs
+    /// As [`wait`](Self::wait); [`SyncError::BarrierBroken`] when the time runs
     /// out.
-    pub async fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, Error> {
+    pub async fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, SyncError> {
         let (ticket, mut reply) = self.arrive().await?;
         if let Ok(passed) = tokio::time::timeout(timeout, &mut reply).await {
             return passed.map_err(|_| Error::Stopped { actor: self.id() })?;
@@ -111,41 +112,49 @@ impl Barrier {
     }
 
     /// Breaks the barrier: every party waiting, and every later `wait`, fails
-    /// with [`Error::BarrierBroken`] until [`reset`](Self::reset).
+    /// with [`SyncError::BarrierBroken`] until [`reset`](Self::reset).
     ///
     /// # Errors
     /// [`Error::Stopped`] if the barrier's actor has ended.
-    pub async fn abort(&self) -> Result<(), Error> {
-        self.actor.ask(Break).await
+    pub async fn abort(&self) -> Result<(), SyncError> {
+        self.actor.ask(Break).await.map_err(Into::into)
     }
 
     /// Makes a broken barrier usable again, starting a new round. Parties
-    /// waiting at that moment fail with [`Error::BarrierBroken`], as in
+    /// waiting at that moment fail with [`SyncError::BarrierBroken`], as in
     /// Python.
     ///
     /// # Errors
     /// [`Error::Stopped`] if the barrier's actor has ended.
-    pub async fn reset(&self) -> Result<(), Error> {
-        self.actor.ask(Reset).await
+    pub async fn reset(&self) -> Result<(), SyncError> {
+        self.actor.ask(Reset).await.map_err(Into::into)
     }
 
     /// How many parties are waiting now.
     ///
     /// # Errors
     /// [`Error::Stopped`] if the barrier's actor has ended.
-    pub async fn waiting(&self) -> Result<usize, Error> {
-        self.actor.ask(Status).await.map(|(waiting, _)| waiting)
+    pub async fn waiting(&self) -> Result<usize, SyncError> {
+        self.actor
+            .ask(Status)
+            .await
+            .map(|(waiting, _)| waiting)
+            .map_err(Into::into)
     }
 
     /// Whether the barrier is broken.
     ///
     /// # Errors
     /// [`Error::Stopped`] if the barrier's actor has ended.
-    pub async fn is_broken(&self) -> Result<bool, Error> {
-        self.actor.ask(Status).await.map(|(_, broken)| broken)
+    pub async fn is_broken(&self) -> Result<bool, SyncError> {
+        self.actor
+            .ask(Status)
+            .await
+            .map(|(_, broken)| broken)
+            .map_err(Into::into)
     }
 
-    async fn arrive(&self) -> Result<(u64, oneshot::Receiver<Passed>), Error> {
+    async fn arrive(&self) -> Result<(u64, oneshot::Receiver<Passed>), SyncError> {
         let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
         let (reply, receiver) = oneshot::channel();
         self.actor.tell(Arrive { ticket, reply }).await?;
@@ -191,7 +200,7 @@ impl BarrierWaitResult {
 }
 
 /// What a waiting party is sent: through, or the barrier broke.
-type Passed = Result<BarrierWaitResult, Error>;
+type Passed = Result<BarrierWaitResult, SyncError>;
 
 /// The actor behind a [`Barrier`].
 struct BarrierActor {
@@ -213,10 +222,10 @@ impl Actor for BarrierActor {
 }
 
 impl BarrierActor {
-    /// Fails every waiting party with [`Error::BarrierBroken`].
+    /// Fails every waiting party with [`SyncError::BarrierBroken`].
     fn fail_waiting(&mut self, barrier: ActorId) {
         for (party, _) in self.arrived.drain() {
-            let _ = party.send(Err(Error::BarrierBroken { barrier }));
+            let _ = party.send(Err(SyncError::BarrierBroken { barrier }));
         }
     }
 }
@@ -236,7 +245,7 @@ impl Handler<Arrive> for BarrierActor {
         if self.broken {
             let _ = msg
                 .reply
-                .send(Err(Error::BarrierBroken { barrier: ctx.id() }));
+                .send(Err(SyncError::BarrierBroken { barrier: ctx.id() }));
             return;
         }
         self.arrived.push(msg.reply, msg.ticket);
@@ -280,7 +289,7 @@ impl Handler<TimedOut> for BarrierActor {
         self.broken = true;
         let barrier = ctx.id();
         for (party, _) in late {
-            let _ = party.send(Err(Error::BarrierBroken { barrier }));
+            let _ = party.send(Err(SyncError::BarrierBroken { barrier }));
         }
         self.fail_waiting(barrier);
     }

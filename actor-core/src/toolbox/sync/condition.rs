@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::lock::{self, Lock, LockGuard};
+use super::SyncError;
 use super::{granted, Waiters};
 use crate::ActorId;
 use crate::ActorRef;
@@ -38,7 +39,7 @@ use crate::{Handler, Message};
 /// use std::sync::Arc;
 /// use actor_core::sync::Condition;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 /// let cond = Condition::new();
 /// let ready = Arc::new(AtomicBool::new(false));
 ///
@@ -48,7 +49,7 @@ use crate::{Handler, Message};
 ///         let guard = cond.lock().await?;
 ///         // Releases the lock while waiting; holds it again on return.
 ///         let _guard = cond.wait_for(guard, || ready.load(Ordering::SeqCst)).await?;
-///         Ok::<_, actor_core::Error>("consumed")
+///         Ok::<_, actor_core::sync::SyncError>("consumed")
 ///     }
 /// });
 ///
@@ -104,7 +105,7 @@ impl Condition {
     ///
     /// # Errors
     /// As [`Lock::lock`].
-    pub async fn lock(&self) -> Result<LockGuard, Error> {
+    pub async fn lock(&self) -> Result<LockGuard, SyncError> {
         self.lock.lock().await
     }
 
@@ -112,7 +113,7 @@ impl Condition {
     /// lock again and returns its new guard.
     ///
     /// # Errors
-    /// [`Error::WrongLock`] if `guard` holds another lock (it is handed back
+    /// [`SyncError::WrongLock`] if `guard` holds another lock (it is handed back
     /// in the error, still holding it); [`Error::Stopped`] if the condition's
     /// or the lock's actor has ended (the lock is then not held).
     pub async fn wait(&self, guard: LockGuard) -> Result<LockGuard, WaitError> {
@@ -136,14 +137,14 @@ impl Condition {
         let (ticket, mut reply) = self.join_line(guard).await?;
         let notified = match tokio::time::timeout(timeout, &mut reply).await {
             Ok(Ok(guard)) => return Ok((guard, true)),
-            Ok(Err(_)) => return Err(WaitError::lost(Error::Stopped { actor: self.id() })),
+            Ok(Err(_)) => return Err(WaitError::lost(Error::Stopped { actor: self.id() }.into())),
             // Leave the line; the condition then asks the lock for us. If a
             // notification came first, it counts.
             Err(_) => !self
                 .actor
                 .ask(GiveUp { ticket })
                 .await
-                .map_err(WaitError::lost)?,
+                .map_err(|e| WaitError::lost(e.into()))?,
         };
         let guard = granted(reply, self.id()).await.map_err(WaitError::lost)?;
         Ok((guard, notified))
@@ -170,18 +171,18 @@ impl Condition {
     /// waiters take the lock in turn after it is released.
     ///
     /// # Errors
-    /// [`Error::WrongLock`] if `guard` holds another lock; [`Error::Stopped`]
+    /// [`SyncError::WrongLock`] if `guard` holds another lock; [`Error::Stopped`]
     /// if the condition's actor has ended.
-    pub async fn notify(&self, guard: &LockGuard, n: usize) -> Result<usize, Error> {
+    pub async fn notify(&self, guard: &LockGuard, n: usize) -> Result<usize, SyncError> {
         self.check(guard)?;
-        self.actor.ask(Notify { n }).await
+        self.actor.ask(Notify { n }).await.map_err(Into::into)
     }
 
     /// Wakes every waiter; returns how many were woken.
     ///
     /// # Errors
     /// As [`notify`](Self::notify).
-    pub async fn notify_all(&self, guard: &LockGuard) -> Result<usize, Error> {
+    pub async fn notify_all(&self, guard: &LockGuard) -> Result<usize, SyncError> {
         self.notify(guard, usize::MAX).await
     }
 
@@ -189,15 +190,15 @@ impl Condition {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the condition's actor has ended.
-    pub async fn waiting(&self) -> Result<usize, Error> {
-        self.actor.ask(Waiting).await
+    pub async fn waiting(&self) -> Result<usize, SyncError> {
+        self.actor.ask(Waiting).await.map_err(Into::into)
     }
 
-    fn check(&self, guard: &LockGuard) -> Result<(), Error> {
+    fn check(&self, guard: &LockGuard) -> Result<(), SyncError> {
         if guard.lock_id() == self.lock.id() {
             Ok(())
         } else {
-            Err(Error::WrongLock {
+            Err(SyncError::WrongLock {
                 condition: self.id(),
                 expected: self.lock.id(),
                 found: guard.lock_id(),
@@ -226,7 +227,7 @@ impl Condition {
         };
         if let Err(refused) = self.actor.tell(wait).await {
             return Err(WaitError {
-                error: refused.error,
+                error: refused.error.into(),
                 guard: Some(guard),
             });
         }
@@ -255,14 +256,14 @@ impl fmt::Debug for Condition {
 #[derive(Debug)]
 pub struct WaitError {
     /// What went wrong.
-    pub error: Error,
+    pub error: SyncError,
     /// The guard passed in, handed back if the wait failed before releasing
     /// it; `None` if the lock was released and could not be taken again.
     pub guard: Option<LockGuard>,
 }
 
 impl WaitError {
-    fn lost(error: Error) -> Self {
+    fn lost(error: SyncError) -> Self {
         WaitError { error, guard: None }
     }
 
@@ -284,7 +285,7 @@ impl std::error::Error for WaitError {
     }
 }
 
-impl From<WaitError> for Error {
+impl From<WaitError> for SyncError {
     fn from(e: WaitError) -> Self {
         e.error
     }

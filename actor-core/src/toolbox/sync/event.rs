@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::SyncError;
 use super::{granted, Waiters};
 use crate::ActorId;
 use crate::ActorRef;
@@ -30,7 +31,7 @@ use crate::{Handler, Message};
 /// use std::time::Duration;
 /// use actor_core::sync::Event;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 /// let green = Event::new();
 /// let car = tokio::spawn({
 ///     let green = green.clone();
@@ -72,8 +73,8 @@ impl Event {
     /// # Errors
     /// [`Error::Stopped`] if the event's actor has ended (it was killed, or the
     /// runtime is shutting down).
-    pub async fn set(&self) -> Result<(), Error> {
-        self.actor.ask(Set(true)).await
+    pub async fn set(&self) -> Result<(), SyncError> {
+        self.actor.ask(Set(true)).await.map_err(Into::into)
     }
 
     /// Clears the flag: waits that start from now on wait for the next
@@ -81,23 +82,23 @@ impl Event {
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn clear(&self) -> Result<(), Error> {
-        self.actor.ask(Set(false)).await
+    pub async fn clear(&self) -> Result<(), SyncError> {
+        self.actor.ask(Set(false)).await.map_err(Into::into)
     }
 
     /// Whether the flag is set.
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn is_set(&self) -> Result<bool, Error> {
-        self.actor.ask(IsSet).await
+    pub async fn is_set(&self) -> Result<bool, SyncError> {
+        self.actor.ask(IsSet).await.map_err(Into::into)
     }
 
     /// Returns at once if the flag is set, otherwise when it is next set.
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn wait(&self) -> Result<(), Error> {
+    pub async fn wait(&self) -> Result<(), SyncError> {
         let reply = self.ask_for().await?;
         granted(reply, self.id()).await
     }
@@ -108,16 +109,16 @@ impl Event {
     ///
     /// # Errors
     /// As [`set`](Self::set).
-    pub async fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+    pub async fn wait_timeout(&self, timeout: Duration) -> Result<bool, SyncError> {
         let reply = self.ask_for().await?;
         match tokio::time::timeout(timeout, reply).await {
             Ok(Ok(())) => Ok(true),
-            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }),
+            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }.into()),
             Err(_) => Ok(false),
         }
     }
 
-    async fn ask_for(&self) -> Result<oneshot::Receiver<()>, Error> {
+    async fn ask_for(&self) -> Result<oneshot::Receiver<()>, SyncError> {
         let (reply, receiver) = oneshot::channel();
         self.actor.tell(Wait { reply }).await?;
         Ok(receiver)

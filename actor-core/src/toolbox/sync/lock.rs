@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::SyncError;
 use super::{granted, offer, release_from_drop, Grant, Waiters};
 use crate::link::{AnyActorRef, Down, MonitorRef, Watchable};
 use crate::ActorId;
@@ -37,7 +38,7 @@ use crate::{Handler, Message};
 /// use std::sync::Arc;
 /// use actor_core::sync::Lock;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 /// // The seed: 100 threads each do `num -= 1` under a lock.
 /// let lock = Lock::new();
 /// let num = Arc::new(AtomicI64::new(100));
@@ -50,7 +51,7 @@ use crate::{Handler, Message};
 ///         let read = num.load(Ordering::SeqCst);
 ///         tokio::task::yield_now().await;
 ///         num.store(read - 1, Ordering::SeqCst);
-///         Ok::<_, actor_core::Error>(())
+///         Ok::<_, actor_core::sync::SyncError>(())
 ///     }));
 /// }
 /// for task in tasks {
@@ -91,7 +92,7 @@ impl Lock {
     /// # Errors
     /// [`Error::Stopped`] if the lock's actor has ended (it was killed, or the
     /// runtime is shutting down).
-    pub async fn lock(&self) -> Result<LockGuard, Error> {
+    pub async fn lock(&self) -> Result<LockGuard, SyncError> {
         let reply = self.ask_for(None).await?;
         granted(reply, self.id()).await
     }
@@ -104,7 +105,7 @@ impl Lock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn lock_for(&self, holder: &impl Watchable) -> Result<LockGuard, Error> {
+    pub async fn lock_for(&self, holder: &impl Watchable) -> Result<LockGuard, SyncError> {
         let reply = self.ask_for(Some(holder.any_ref())).await?;
         granted(reply, self.id()).await
     }
@@ -113,8 +114,8 @@ impl Lock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn try_lock(&self) -> Result<Option<LockGuard>, Error> {
-        self.actor.ask(TryAcquire).await
+    pub async fn try_lock(&self) -> Result<Option<LockGuard>, SyncError> {
+        self.actor.ask(TryAcquire).await.map_err(Into::into)
     }
 
     /// Like [`lock`](Self::lock), but gives up after `timeout` and returns
@@ -122,11 +123,11 @@ impl Lock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn lock_timeout(&self, timeout: Duration) -> Result<Option<LockGuard>, Error> {
+    pub async fn lock_timeout(&self, timeout: Duration) -> Result<Option<LockGuard>, SyncError> {
         let reply = self.ask_for(None).await?;
         match tokio::time::timeout(timeout, reply).await {
             Ok(Ok(guard)) => Ok(Some(guard)),
-            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }),
+            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }.into()),
             // Dropping the receiver withdraws from the line; a guard granted
             // at this very moment is dropped with it, which releases it.
             Err(_) => Ok(None),
@@ -137,15 +138,15 @@ impl Lock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn is_locked(&self) -> Result<bool, Error> {
-        self.actor.ask(IsLocked).await
+    pub async fn is_locked(&self) -> Result<bool, SyncError> {
+        self.actor.ask(IsLocked).await.map_err(Into::into)
     }
 
     /// Queues a request for the lock; the guard will come on the receiver.
     async fn ask_for(
         &self,
         watch: Option<AnyActorRef>,
-    ) -> Result<oneshot::Receiver<LockGuard>, Error> {
+    ) -> Result<oneshot::Receiver<LockGuard>, SyncError> {
         let (reply, receiver) = oneshot::channel();
         self.actor.tell(Acquire { reply, watch }).await?;
         Ok(receiver)

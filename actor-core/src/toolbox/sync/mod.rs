@@ -25,10 +25,10 @@
 //!   Python's `acquire(timeout=...)`. They use `tokio::time`, so tests can run
 //!   them on tokio's paused clock.
 //! - **Misuse is a typed [`Error`]**: releasing a re-entrant lock one does
-//!   not own ([`Error::NotLockOwner`], [`Error::LockNotHeld`]), releasing a
-//!   bounded semaphore past its bound ([`Error::SemaphoreOverReleased`]),
-//!   waiting on a condition with another lock's guard ([`Error::WrongLock`]),
-//!   a broken barrier ([`Error::BarrierBroken`]).
+//!   not own ([`SyncError::NotLockOwner`], [`SyncError::LockNotHeld`]), releasing a
+//!   bounded semaphore past its bound ([`SyncError::SemaphoreOverReleased`]),
+//!   waiting on a condition with another lock's guard ([`SyncError::WrongLock`]),
+//!   a broken barrier ([`SyncError::BarrierBroken`]).
 //!
 //! Each primitive's actor has an unbounded mailbox: every message in it is a
 //! request whose sender is waiting for the answer, or the release of a guard,
@@ -47,7 +47,7 @@
 //! ```
 //! use actor_core::sync::{Event, Lock, Semaphore};
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 //! let lock = Lock::new();
 //! {
 //!     let _guard = lock.lock().await?;
@@ -68,6 +68,7 @@
 
 mod barrier;
 mod condition;
+mod error;
 mod event;
 mod lock;
 mod rlock;
@@ -85,6 +86,7 @@ use crate::{Handler, Message};
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use condition::{Condition, WaitError};
+pub use error::SyncError;
 pub use event::Event;
 pub use lock::{Lock, LockGuard};
 pub use rlock::{Owner, OwnerId, RLock, RLockGuard};
@@ -196,8 +198,14 @@ pub(crate) fn offer<T: Grant>(reply: oneshot::Sender<T>, grant: T) -> bool {
 /// Waits for what the primitive's actor sends on `reply`. The channel closes
 /// without a value only when that actor ended (it was killed, or the runtime
 /// is shutting down).
-pub(crate) async fn granted<T>(reply: oneshot::Receiver<T>, actor: ActorId) -> Result<T, Error> {
-    reply.await.map_err(|_| Error::Stopped { actor })
+pub(crate) async fn granted<T>(
+    reply: oneshot::Receiver<T>,
+    actor: ActorId,
+) -> Result<T, SyncError> {
+    reply
+        .await
+        .map_err(|_| Error::Stopped { actor })
+        .map_err(Into::into)
 }
 
 /// Sends a release from a `Drop`: at once if the mailbox takes it (the

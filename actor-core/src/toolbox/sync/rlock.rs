@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::SyncError;
 use super::{granted, offer, release_from_drop, Grant, Waiters};
 use crate::link::{AnyActorRef, Down, MonitorRef, Watchable};
 use crate::ActorId;
@@ -26,7 +27,7 @@ use crate::{Actor, MailboxCapacity};
 use crate::{Handler, Message};
 
 /// Who holds a re-entrant lock: an actor, or a task owner made with
-/// [`Owner::task`]. Shown in [`Error::NotLockOwner`] and by
+/// [`Owner::task`]. Shown in [`SyncError::NotLockOwner`] and by
 /// [`RLock::holder`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -137,7 +138,7 @@ impl fmt::Debug for Owner {
 /// ```
 /// use actor_core::sync::{Owner, RLock};
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 /// let lock = RLock::new();
 /// let me = Owner::task();
 /// let other = Owner::task();
@@ -182,7 +183,7 @@ impl RLock {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the lock's actor has ended.
-    pub async fn lock(&self, owner: impl Into<Owner>) -> Result<RLockGuard, Error> {
+    pub async fn lock(&self, owner: impl Into<Owner>) -> Result<RLockGuard, SyncError> {
         let reply = self.ask_for(owner.into()).await?;
         granted(reply, self.id()).await
     }
@@ -192,8 +193,11 @@ impl RLock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn try_lock(&self, owner: impl Into<Owner>) -> Result<Option<RLockGuard>, Error> {
-        self.actor.ask(TryAcquire(owner.into())).await
+    pub async fn try_lock(&self, owner: impl Into<Owner>) -> Result<Option<RLockGuard>, SyncError> {
+        self.actor
+            .ask(TryAcquire(owner.into()))
+            .await
+            .map_err(Into::into)
     }
 
     /// Like [`lock`](Self::lock), but gives up after `timeout` and returns
@@ -205,11 +209,11 @@ impl RLock {
         &self,
         owner: impl Into<Owner>,
         timeout: Duration,
-    ) -> Result<Option<RLockGuard>, Error> {
+    ) -> Result<Option<RLockGuard>, SyncError> {
         let reply = self.ask_for(owner.into()).await?;
         match tokio::time::timeout(timeout, reply).await {
             Ok(Ok(guard)) => Ok(Some(guard)),
-            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }),
+            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }.into()),
             Err(_) => Ok(None),
         }
     }
@@ -219,7 +223,7 @@ impl RLock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn acquire(&self, owner: impl Into<Owner>) -> Result<(), Error> {
+    pub async fn acquire(&self, owner: impl Into<Owner>) -> Result<(), SyncError> {
         self.lock(owner).await?.forget();
         Ok(())
     }
@@ -229,7 +233,7 @@ impl RLock {
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
-    pub async fn try_acquire(&self, owner: impl Into<Owner>) -> Result<bool, Error> {
+    pub async fn try_acquire(&self, owner: impl Into<Owner>) -> Result<bool, SyncError> {
         Ok(self
             .try_lock(owner)
             .await?
@@ -246,7 +250,7 @@ impl RLock {
         &self,
         owner: impl Into<Owner>,
         timeout: Duration,
-    ) -> Result<bool, Error> {
+    ) -> Result<bool, SyncError> {
         let guard = self.lock_timeout(owner, timeout).await?;
         Ok(guard.map(RLockGuard::forget).is_some())
     }
@@ -255,10 +259,10 @@ impl RLock {
     /// is free when the last level is given back.
     ///
     /// # Errors
-    /// [`Error::NotLockOwner`] if another owner holds the lock,
-    /// [`Error::LockNotHeld`] if nobody does; [`Error::Stopped`] if the
+    /// [`SyncError::NotLockOwner`] if another owner holds the lock,
+    /// [`SyncError::LockNotHeld`] if nobody does; [`Error::Stopped`] if the
     /// lock's actor has ended.
-    pub async fn release(&self, owner: impl Into<Owner>) -> Result<(), Error> {
+    pub async fn release(&self, owner: impl Into<Owner>) -> Result<(), SyncError> {
         self.actor
             .ask(Release {
                 owner: owner.into().id,
@@ -271,11 +275,11 @@ impl RLock {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the lock's actor has ended.
-    pub async fn holder(&self) -> Result<Option<(OwnerId, usize)>, Error> {
-        self.actor.ask(Holder).await
+    pub async fn holder(&self) -> Result<Option<(OwnerId, usize)>, SyncError> {
+        self.actor.ask(Holder).await.map_err(Into::into)
     }
 
-    async fn ask_for(&self, owner: Owner) -> Result<oneshot::Receiver<RLockGuard>, Error> {
+    async fn ask_for(&self, owner: Owner) -> Result<oneshot::Receiver<RLockGuard>, SyncError> {
         let (reply, receiver) = oneshot::channel();
         self.actor.tell(Acquire { owner, reply }).await?;
         Ok(receiver)
@@ -500,11 +504,11 @@ struct Release {
 }
 
 impl Message for Release {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SyncError>;
 }
 
 impl Handler<Release> for RLockActor {
-    async fn handle(&mut self, msg: Release, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, msg: Release, ctx: &mut Context<Self>) -> Result<(), SyncError> {
         let current = self.hold.as_ref().map(|hold| hold.token);
         if msg.token.is_some() && msg.token != current {
             // A guard of a hold that has already ended (its owner was
@@ -513,13 +517,13 @@ impl Handler<Release> for RLockActor {
         }
         let lock = ctx.id();
         let Some(hold) = &mut self.hold else {
-            return Err(Error::LockNotHeld {
+            return Err(SyncError::LockNotHeld {
                 lock,
                 caller: msg.owner,
             });
         };
         if hold.owner != msg.owner {
-            return Err(Error::NotLockOwner {
+            return Err(SyncError::NotLockOwner {
                 lock,
                 caller: msg.owner,
                 holder: hold.owner,

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use super::SyncError;
 use super::{granted, offer, release_from_drop, Grant, Waiters};
 use crate::ActorId;
 use crate::ActorRef;
@@ -29,7 +30,7 @@ use crate::{Handler, Message};
 /// ```
 /// use actor_core::sync::Semaphore;
 ///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::Error> {
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
 /// let semaphore = Semaphore::bounded(5); // the seed's BoundedSemaphore(5)
 /// let permit = semaphore.acquire().await?;
 /// assert_eq!(semaphore.available().await?, 4);
@@ -95,7 +96,7 @@ impl Semaphore {
     /// # Errors
     /// [`Error::Stopped`] if the semaphore's actor has ended (it was killed,
     /// or the runtime is shutting down).
-    pub async fn acquire(&self) -> Result<Permit, Error> {
+    pub async fn acquire(&self) -> Result<Permit, SyncError> {
         let reply = self.ask_for().await?;
         granted(reply, self.id()).await
     }
@@ -104,8 +105,8 @@ impl Semaphore {
     ///
     /// # Errors
     /// As [`acquire`](Self::acquire).
-    pub async fn try_acquire(&self) -> Result<Option<Permit>, Error> {
-        self.actor.ask(TryAcquire).await
+    pub async fn try_acquire(&self) -> Result<Option<Permit>, SyncError> {
+        self.actor.ask(TryAcquire).await.map_err(Into::into)
     }
 
     /// Like [`acquire`](Self::acquire), but gives up after `timeout` and
@@ -113,11 +114,11 @@ impl Semaphore {
     ///
     /// # Errors
     /// As [`acquire`](Self::acquire).
-    pub async fn acquire_timeout(&self, timeout: Duration) -> Result<Option<Permit>, Error> {
+    pub async fn acquire_timeout(&self, timeout: Duration) -> Result<Option<Permit>, SyncError> {
         let reply = self.ask_for().await?;
         match tokio::time::timeout(timeout, reply).await {
             Ok(Ok(permit)) => Ok(Some(permit)),
-            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }),
+            Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }.into()),
             // A permit granted at this very moment is dropped with the
             // receiver, and so given back.
             Err(_) => Ok(None),
@@ -128,10 +129,10 @@ impl Semaphore {
     /// there is one. Pairs with a permit that was [`forget`](Permit::forget)-ten.
     ///
     /// # Errors
-    /// [`Error::SemaphoreOverReleased`] for a bounded semaphore whose count is
+    /// [`SyncError::SemaphoreOverReleased`] for a bounded semaphore whose count is
     /// already at its bound (the count is left as it is);
     /// [`Error::Stopped`] if the semaphore's actor has ended.
-    pub async fn release(&self) -> Result<(), Error> {
+    pub async fn release(&self) -> Result<(), SyncError> {
         self.actor.ask(Release { from_permit: false }).await?
     }
 
@@ -139,19 +140,27 @@ impl Semaphore {
     ///
     /// # Errors
     /// [`Error::Stopped`] if the semaphore's actor has ended.
-    pub async fn available(&self) -> Result<usize, Error> {
-        self.actor.ask(Count).await.map(|(available, _)| available)
+    pub async fn available(&self) -> Result<usize, SyncError> {
+        self.actor
+            .ask(Count)
+            .await
+            .map(|(available, _)| available)
+            .map_err(Into::into)
     }
 
     /// How many are waiting for a permit now.
     ///
     /// # Errors
     /// [`Error::Stopped`] if the semaphore's actor has ended.
-    pub async fn waiting(&self) -> Result<usize, Error> {
-        self.actor.ask(Count).await.map(|(_, waiting)| waiting)
+    pub async fn waiting(&self) -> Result<usize, SyncError> {
+        self.actor
+            .ask(Count)
+            .await
+            .map(|(_, waiting)| waiting)
+            .map_err(Into::into)
     }
 
-    async fn ask_for(&self) -> Result<oneshot::Receiver<Permit>, Error> {
+    async fn ask_for(&self) -> Result<oneshot::Receiver<Permit>, SyncError> {
         let (reply, receiver) = oneshot::channel();
         self.actor.tell(Acquire { reply }).await?;
         Ok(receiver)
@@ -292,11 +301,11 @@ struct Release {
 }
 
 impl Message for Release {
-    type Reply = Result<(), Error>;
+    type Reply = Result<(), SyncError>;
 }
 
 impl Handler<Release> for SemaphoreActor {
-    async fn handle(&mut self, msg: Release, ctx: &mut Context<Self>) -> Result<(), Error> {
+    async fn handle(&mut self, msg: Release, ctx: &mut Context<Self>) -> Result<(), SyncError> {
         if let Some(bound) = self.bound {
             if self.available >= bound {
                 if msg.from_permit {
@@ -306,7 +315,7 @@ impl Handler<Release> for SemaphoreActor {
                     tracing::warn!(semaphore = %ctx.id(), bound, "a permit was dropped while the semaphore was at its bound; ignored");
                     return Ok(());
                 }
-                return Err(Error::SemaphoreOverReleased {
+                return Err(SyncError::SemaphoreOverReleased {
                     semaphore: ctx.id(),
                     bound,
                 });
