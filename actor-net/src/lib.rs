@@ -84,6 +84,8 @@
 //! and 0-RTT is off. [`Tls::Ca`] adds mutual TLS with certificates from the
 //! application's own CA, for production.
 
+#![deny(unsafe_code)]
+
 mod auth;
 mod config;
 mod error;
@@ -104,6 +106,15 @@ pub use frame::DEFAULT_MAX_FRAME_SIZE;
 pub use node::Node;
 pub use remote_actor::{Accepts, RemoteActor};
 pub use tls::{CaTls, Tls};
+
+/// Items for tests and benchmarks that play a raw QUIC peer against a node;
+/// not part of the supported API.
+#[doc(hidden)]
+pub mod __testing {
+    /// The client certificate verifier of [`Tls::SelfSigned`](crate::Tls):
+    /// accepts any server certificate, checks the handshake signature.
+    pub use crate::tls::AnyCertificate;
+}
 pub use toolbox::{
     RemoteEvent, RemoteLock, RemoteLockGuard, RemoteQueue, RemoteWorkItem, RemoteWorkQueue,
 };
