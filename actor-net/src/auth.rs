@@ -1,51 +1,27 @@
-//! The cluster key handshake: how two nodes prove to each other that they
-//! belong to the same cluster.
+//! The cluster key handshake over quinn: the stream it runs on, its
+//! timeout, and the close codes that tell both ends the same story.
 //!
-//! Every node of a cluster is started with the same [`ClusterKey`]. Right
-//! after a QUIC connection is up, the dialer opens one stream and both ends
-//! prove they hold the key, without sending it: each answers the other's
-//! random nonce with an HMAC over the nonce and keying material exported from
-//! this very TLS session. Both ends of one session derive the same exporter
-//! and no other session does, so a proof is worthless anywhere else: an
-//! eavesdropper cannot replay it and a man in the middle, who necessarily runs
-//! two TLS sessions, cannot relay it. The listener proves first, so a dialer
-//! that reached the wrong cluster learns it before sending anything that
-//! depends on the key. A wrong key closes the connection with
-//! [`CLOSE_KEY_MISMATCH`], so that both ends report the same clear error.
+//! The messages and their checks are [`crate::proto::handshake`]'s; this
+//! module moves them over the one stream the dialer opens on a fresh
+//! connection, and closes the connection as the outcome requires: a wrong key
+//! with [`CLOSE_KEY_MISMATCH`], another version with [`CLOSE_VERSION`] (and
+//! this node's version in the reason), anything else with
+//! [`CLOSE_PROTOCOL`], so that both ends report the same clear error.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use quinn::{
     ConnectionError, ReadError, ReadExactError, RecvStream, SendStream, VarInt, WriteError,
 };
-use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::NetError;
-use crate::wire::VERSION;
-
-/// The secret every node of a cluster is started with (Python's `authkey`,
-/// done right): never sent, only proven.
-#[derive(Clone)]
-pub struct ClusterKey(hmac::Key);
-
-impl ClusterKey {
-    /// A key from a secret of any length; use at least 32 random bytes, since
-    /// anyone who guesses it can join the cluster.
-    pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Self(hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()))
-    }
-}
-
-impl fmt::Debug for ClusterKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ClusterKey(..)")
-    }
-}
+use crate::proto::handshake::{self, ClusterKey, Exporter, Nonce, Proof, Welcome};
+use crate::proto::wire::VERSION;
+use crate::proto::{CLOSE_KEY_MISMATCH, CLOSE_PROTOCOL, CLOSE_VERSION};
 
 /// What a peer told about itself during the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,67 +30,18 @@ pub(crate) struct PeerHello {
     pub(crate) listen: Option<SocketAddr>,
 }
 
-/// Application close code: the cluster keys differ.
-pub(crate) const CLOSE_KEY_MISMATCH: u32 = 0x4b;
-/// Application close code: the peer broke the protocol.
-pub(crate) const CLOSE_PROTOCOL: u32 = 0x50;
-/// Application close code: the wire format versions differ.
-pub(crate) const CLOSE_VERSION: u32 = 0x56;
-/// Application close code: the node shuts down.
-pub(crate) const CLOSE_SHUTDOWN: u32 = 0x53;
-
-/// Largest handshake message; the real ones are far smaller, and the cap
-/// keeps a peer from making this node allocate on its say-so.
-const MAX_MESSAGE: u32 = 1024;
-/// The close reason for a version mismatch, followed by this node's version,
-/// which lets the peer report both versions.
-const VERSION_REASON: &str = "wire format version ";
-/// Exporter label; fixed by the protocol, so both ends derive the same bytes.
-const EXPORTER_LABEL: &[u8] = b"EXPORTER-actor-net-cluster-key";
-/// Distinct labels for the two proofs, so one side's proof can never be
-/// reflected back as the other's.
-const LISTENER_LABEL: &[u8] = b"actor-net listener";
-const DIALER_LABEL: &[u8] = b"actor-net dialer";
-
-type Nonce = [u8; 32];
-type Tag = [u8; 32];
-
-/// Step 1, dialer to listener: who the dialer is, and its challenge.
-#[derive(Serialize, Deserialize)]
-struct Hello {
-    version: u16,
-    listen: Option<SocketAddr>,
-    nonce: Nonce,
-}
-
-/// Step 2: the listener's proof for the dialer's nonce, and its challenge.
-#[derive(Serialize, Deserialize)]
-struct Challenge {
-    version: u16,
-    listen: Option<SocketAddr>,
-    nonce: Nonce,
-    proof: Tag,
-}
-
-/// Step 3: the dialer's proof for the listener's nonce.
-#[derive(Serialize, Deserialize)]
-struct Proof {
-    proof: Tag,
-}
-
-/// Step 4: the dialer is admitted.
-#[derive(Serialize, Deserialize)]
-struct Welcome;
-
 /// Why the handshake failed, before it is turned into a [`NetError`] (and
 /// the connection closed with the matching code).
 #[derive(Debug)]
 enum Failure {
-    Protocol(String),
-    /// The peer's version.
-    Version(u16),
-    KeyMismatch,
+    Handshake(handshake::Failure),
     Lost(ConnectionError),
+}
+
+impl From<handshake::Failure> for Failure {
+    fn from(failure: handshake::Failure) -> Self {
+        Failure::Handshake(failure)
+    }
 }
 
 /// Runs the dialer's side of the handshake on a fresh connection.
@@ -160,23 +87,14 @@ async fn dial(
     let exporter = exporter(conn)?;
     let nonce = nonce()?;
     let (mut send, mut recv) = conn.open_bi().await.map_err(Failure::Lost)?;
-    let hello = Hello {
-        version: VERSION,
-        listen,
-        nonce,
-    };
-    write(&mut send, &hello, false).await?;
-    let challenge: Challenge = read(&mut recv, true).await?;
-    verify(
-        key,
-        &message(LISTENER_LABEL, &exporter, &nonce),
-        &challenge.proof,
-    )?;
-    let proof = sign(key, &message(DIALER_LABEL, &exporter, &challenge.nonce));
-    write(&mut send, &Proof { proof }, true).await?;
+    write(&mut send, &handshake::hello(listen, nonce), false).await?;
+    let challenge: handshake::Challenge = read(&mut recv, true).await?;
+    let proof = handshake::answer_challenge(key, &exporter, &nonce, &challenge)?;
+    write(&mut send, &proof, true).await?;
     let Welcome = read(&mut recv, false).await?;
-    let peer = challenge.listen;
-    Ok(PeerHello { listen: peer })
+    Ok(PeerHello {
+        listen: challenge.listen,
+    })
 }
 
 async fn answer(
@@ -186,20 +104,16 @@ async fn answer(
 ) -> Result<PeerHello, Failure> {
     let exporter = exporter(conn)?;
     let (mut send, mut recv) = conn.accept_bi().await.map_err(Failure::Lost)?;
-    let hello: Hello = read(&mut recv, true).await?;
+    let hello: handshake::Hello = read(&mut recv, true).await?;
     let nonce = nonce()?;
-    let challenge = Challenge {
-        version: VERSION,
-        listen,
-        nonce,
-        proof: sign(key, &message(LISTENER_LABEL, &exporter, &hello.nonce)),
-    };
+    let challenge = handshake::challenge(key, &exporter, &hello, listen, nonce);
     write(&mut send, &challenge, false).await?;
-    let Proof { proof } = read(&mut recv, false).await?;
-    verify(key, &message(DIALER_LABEL, &exporter, &nonce), &proof)?;
+    let proof: Proof = read(&mut recv, false).await?;
+    handshake::check_proof(key, &exporter, &nonce, &proof)?;
     write(&mut send, &Welcome, true).await?;
-    let peer = hello.listen;
-    Ok(PeerHello { listen: peer })
+    Ok(PeerHello {
+        listen: hello.listen,
+    })
 }
 
 /// Closes the connection as `failure` requires and says what happened.
@@ -217,26 +131,23 @@ fn fail(conn: &quinn::Connection, failure: Failure) -> NetError {
     };
     let broken = |reason| NetError::Protocol { addr, reason };
     match failure {
-        Failure::KeyMismatch => {
+        Failure::Handshake(handshake::Failure::KeyMismatch) => {
             close(CLOSE_KEY_MISMATCH, b"cluster key mismatch");
             mismatch()
         }
-        Failure::Version(theirs) => {
-            let reason = format!("{VERSION_REASON}{VERSION}");
+        Failure::Handshake(handshake::Failure::Version(theirs)) => {
+            let reason = handshake::version_reason();
             close(CLOSE_VERSION, reason.as_bytes());
             version(theirs)
         }
-        Failure::Protocol(reason) => {
+        Failure::Handshake(handshake::Failure::Protocol(reason)) => {
             close(CLOSE_PROTOCOL, b"protocol error");
             broken(reason)
         }
         // The peer closed first: its close code says why, so that a wrong key
         // or version is reported as such at this end too.
         Failure::Lost(ConnectionError::ApplicationClosed(closed)) => {
-            let theirs = std::str::from_utf8(&closed.reason)
-                .ok()
-                .and_then(|r| r.strip_prefix(VERSION_REASON))
-                .and_then(|v| v.parse().ok());
+            let theirs = handshake::parse_version_reason(&closed.reason);
             match (closed.error_code.into_inner(), theirs) {
                 (code, _) if code == u64::from(CLOSE_KEY_MISMATCH) => mismatch(),
                 (code, Some(theirs)) if code == u64::from(CLOSE_VERSION) => version(theirs),
@@ -257,9 +168,9 @@ fn fail(conn: &quinn::Connection, failure: Failure) -> NetError {
 }
 
 /// Keying material unique to this TLS session, the same at both ends.
-fn exporter(conn: &quinn::Connection) -> Result<[u8; 32], Failure> {
+fn exporter(conn: &quinn::Connection) -> Result<Exporter, Failure> {
     let mut out = [0; 32];
-    conn.export_keying_material(&mut out, EXPORTER_LABEL, b"")
+    conn.export_keying_material(&mut out, handshake::EXPORTER_LABEL, b"")
         .map_err(|_| protocol("the TLS session exports no keying material"))?;
     Ok(out)
 }
@@ -272,29 +183,9 @@ fn nonce() -> Result<Nonce, Failure> {
     Ok(nonce)
 }
 
-fn message(label: &[u8], exporter: &[u8; 32], nonce: &Nonce) -> Vec<u8> {
-    // Exporter and nonce have fixed lengths, so the concatenation is
-    // unambiguous.
-    [label, exporter, nonce].concat()
-}
-
-fn sign(key: &ClusterKey, message: &[u8]) -> Tag {
-    let mut tag = [0; 32];
-    tag.copy_from_slice(hmac::sign(&key.0, message).as_ref());
-    tag
-}
-
-fn verify(key: &ClusterKey, message: &[u8], tag: &Tag) -> Result<(), Failure> {
-    // Constant time, so the comparison leaks nothing about the right tag.
-    hmac::verify(&key.0, message, tag).map_err(|_| Failure::KeyMismatch)
-}
-
 /// Writes one message; the `last` one also finishes the stream.
 async fn write<T: Serialize>(send: &mut SendStream, msg: &T, last: bool) -> Result<(), Failure> {
-    let body = postcard::to_stdvec(msg)
-        .map_err(|e| protocol(format!("could not encode a handshake message: {e}")))?;
-    let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
-    let frame = [&len.to_le_bytes()[..], &body].concat();
+    let frame = handshake::encode(msg)?;
     let failed = |e| protocol(format!("the handshake stream failed: {e}"));
     send.write_all(&frame).await.map_err(|e| match e {
         WriteError::ConnectionLost(e) => Failure::Lost(e),
@@ -306,32 +197,13 @@ async fn write<T: Serialize>(send: &mut SendStream, msg: &T, last: bool) -> Resu
     Ok(())
 }
 
-/// Reads one message; `versioned` ones start with the version, which is
-/// checked alone first, so that a peer of another version is reported as
-/// such even when the rest of its message has another shape.
+/// Reads one message (see [`handshake::decode`] for `versioned`).
 async fn read<T: DeserializeOwned>(recv: &mut RecvStream, versioned: bool) -> Result<T, Failure> {
     let mut len = [0; 4];
     recv.read_exact(&mut len).await.map_err(read_failure)?;
-    let len = u32::from_le_bytes(len);
-    if len > MAX_MESSAGE {
-        return Err(protocol(format!(
-            "a {len}-byte handshake message (limit {MAX_MESSAGE})"
-        )));
-    }
-    let mut body = vec![0; len as usize];
+    let mut body = vec![0; handshake::body_len(len)?];
     recv.read_exact(&mut body).await.map_err(read_failure)?;
-    let undecodable = |e| protocol(format!("a handshake message does not decode: {e}"));
-    if versioned {
-        let (theirs, _) = postcard::take_from_bytes::<u16>(&body).map_err(undecodable)?;
-        if theirs != VERSION {
-            return Err(Failure::Version(theirs));
-        }
-    }
-    match postcard::take_from_bytes(&body) {
-        Ok((msg, [])) => Ok(msg),
-        Ok(_) => Err(protocol("trailing bytes after a handshake message")),
-        Err(e) => Err(undecodable(e)),
-    }
+    Ok(handshake::decode(&body, versioned)?)
 }
 
 fn read_failure(e: ReadExactError) -> Failure {
@@ -345,7 +217,7 @@ fn read_failure(e: ReadExactError) -> Failure {
 }
 
 fn protocol(reason: impl Into<String>) -> Failure {
-    Failure::Protocol(reason.into())
+    Failure::Handshake(handshake::protocol(reason))
 }
 
 #[cfg(test)]
@@ -477,16 +349,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn proofs_are_bound_to_the_session() {
+    async fn exporters_are_bound_to_the_session() {
         let (_s1, _c1, c1, s1) = pair().await;
         let (_s2, _c2, c2, s2) = pair().await;
         let (e1, e2) = (exporter(&c1).expect("e1"), exporter(&c2).expect("e2"));
         assert_eq!(e1, exporter(&s1).expect("both ends agree"));
         assert_eq!(e2, exporter(&s2).expect("both ends agree"));
         assert_ne!(e1, e2);
-        let (key, nonce) = (ClusterKey::new("same key"), [7; 32]);
-        let proof = sign(&key, &message(LISTENER_LABEL, &e1, &nonce));
-        assert_ne!(proof, sign(&key, &message(LISTENER_LABEL, &e2, &nonce)));
-        assert_ne!(proof, sign(&key, &message(DIALER_LABEL, &e1, &nonce)));
     }
 }

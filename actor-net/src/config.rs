@@ -1,16 +1,14 @@
-//! [`NodeConfig`]: everything a node is started with, and its defaults.
+//! [`NodeConfig`]: everything a node is started with, and its defaults; and
+//! [`Limits`], the part of it the node's tasks need.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::ClusterKey;
-use crate::error::NetError;
-use crate::frame::DEFAULT_MAX_FRAME_SIZE;
-use crate::node::Node;
+use crate::proto::frame::DEFAULT_MAX_FRAME_SIZE;
+use crate::proto::handshake::ClusterKey;
 use crate::tls::Tls;
 
-/// How a [`Node`] is started. [`NodeConfig::new`] gives the defaults; each
+/// How a [`Node`](crate::Node) is started. [`NodeConfig::new`] gives the defaults; each
 /// setter documents its own.
 ///
 /// Liveness: a node sends a QUIC keep-alive on every idle connection each
@@ -95,13 +93,14 @@ impl NodeConfig {
         self
     }
 
-    /// Starts a node listening on `addr` (port 0 picks a free port).
-    ///
-    /// # Errors
-    /// [`NetError::Bind`] if the address is taken or not local;
-    /// [`NetError::Tls`] if the TLS configuration is invalid.
-    pub async fn start(self, addr: SocketAddr) -> Result<Node, NetError> {
-        Node::start_with(addr, self).await
+    /// The bounds the node's tasks work within.
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            max_frame: self.max_frame_size,
+            handshake_timeout: self.handshake_timeout,
+            reconnect_min: self.reconnect_min,
+            reconnect_max: self.reconnect_max,
+        }
     }
 
     /// The QUIC transport settings these options make.
@@ -115,4 +114,18 @@ impl NodeConfig {
         transport.max_concurrent_uni_streams(0u32.into());
         Arc::new(transport)
     }
+}
+
+/// The bounds a node's tasks work within, copied into each: they need
+/// these, not the node.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// The largest frame sent or accepted.
+    pub(crate) max_frame: usize,
+    /// How long a new connection may take to prove its key, and a new
+    /// stream to say (or be told) what it opens.
+    pub(crate) handshake_timeout: Duration,
+    /// The first and the largest delay between reconnection attempts.
+    pub(crate) reconnect_min: Duration,
+    pub(crate) reconnect_max: Duration,
 }

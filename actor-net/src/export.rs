@@ -1,6 +1,6 @@
-//! What a node exports under a name: one actor that every remote reference
-//! shares ([`ActorExport`]), or a fresh actor per remote reference
-//! ([`SessionExport`]).
+//! What a node exports under a name, and the table of its exports: one actor
+//! that every remote reference shares ([`ActorExport`]), or a fresh actor per
+//! remote reference ([`SessionExport`]).
 //!
 //! A session is how the toolbox crosses the network: each remote handle to a
 //! queue or a lock gets an actor of its own on the exporting node, which holds
@@ -9,14 +9,57 @@
 //! held is dropped, exactly as when a local holder dies: the work item goes
 //! back to the queue, the lock is released.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use actor_core::ActorRef;
 
+use crate::error::NetError;
 use crate::remote_actor::{Accepts, RemoteActor};
-use crate::serve::{serve_actor, Owner, Stream};
+use crate::serve::{serve_actor, Owner};
+use crate::stream::Accepted;
+
+/// The exports of a node, by name. Shared by the node (which adds and
+/// removes) and the tasks that accept streams (which look up).
+#[derive(Default)]
+pub(crate) struct Exports {
+    by_name: Mutex<HashMap<String, Arc<dyn Exported>>>,
+}
+
+impl Exports {
+    pub(crate) fn insert(&self, name: String, export: Arc<dyn Exported>) -> Result<(), NetError> {
+        let mut exports = lock(&self.by_name);
+        if exports.contains_key(&name) {
+            return Err(NetError::NameTaken { name });
+        }
+        exports.insert(name, export);
+        Ok(())
+    }
+
+    pub(crate) fn remove(&self, name: &str) -> bool {
+        lock(&self.by_name).remove(name).is_some()
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<dyn Exported>> {
+        lock(&self.by_name).get(name).cloned()
+    }
+
+    pub(crate) fn clear(&self) {
+        // Dropped outside the lock: an export's actor may take its time.
+        let all = std::mem::take(&mut *lock(&self.by_name));
+        drop(all);
+    }
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked:
+/// every critical section here is a single map operation.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// An export, whatever its actor type.
 pub(crate) trait Exported: Send + Sync + 'static {
@@ -24,7 +67,7 @@ pub(crate) trait Exported: Send + Sync + 'static {
     fn actor_type(&self) -> &str;
 
     /// Serves one opened stream until it ends.
-    fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+    fn serve(&self, stream: Accepted) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
 /// One actor, shared by every remote reference.
@@ -49,7 +92,7 @@ impl<A: RemoteActor> Exported for ActorExport<A> {
         &self.actor_type
     }
 
-    fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    fn serve(&self, stream: Accepted) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         Box::pin(serve_actor(
             self.actor.clone(),
             Owner::Shared,
@@ -82,7 +125,7 @@ impl<A: RemoteActor> Exported for SessionExport<A> {
         &self.actor_type
     }
 
-    fn serve(&self, stream: Stream) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    fn serve(&self, stream: Accepted) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         Box::pin(serve_actor(
             (self.make)(),
             Owner::Stream,

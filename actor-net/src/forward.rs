@@ -14,25 +14,27 @@
 //! meanwhile wait in the mailbox. When the remote actor ends, or the
 //! reference is dropped, the task ends.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actor_core::remote::{Proxy, Sealed};
 use actor_core::StopReason;
+use bytes::Bytes;
 use tokio::sync::oneshot;
 
+use crate::config::Limits;
 use crate::error::NetError;
-use crate::frame::{FrameBuffer, FrameReader, PushError};
-use crate::node::{lock, NodeInner};
+use crate::peers::Peers;
+use crate::proto::caller::{Asks, Event, Requests, Responses};
+use crate::proto::frame::{FrameBuffer, PushError};
+use crate::proto::wire::{Refusal, VERSION};
+use crate::proto::Violation;
 use crate::remote_actor::{Accepts, Encoding, PendingReply, RemoteActor};
-use crate::serve::{protocol_violation, FLUSH_AT};
-use crate::wire::{self, Open, Refusal, Request, Response, VERSION};
+use crate::stream::{protocol_violation, read_chunk, FLUSH_AT};
 
 /// What a remote reference points at.
 pub(crate) struct Target {
-    pub(crate) node: Weak<NodeInner>,
     pub(crate) addr: SocketAddr,
     pub(crate) name: String,
     pub(crate) actor_type: String,
@@ -52,7 +54,10 @@ enum SessionEnd {
 struct OpenStream {
     send: quinn::SendStream,
     recv: quinn::RecvStream,
-    frames: FrameReader,
+    requests: Requests,
+    responses: Responses,
+    /// What arrived after the answer to the `Open`, in its chunk.
+    rest: Bytes,
     connection: quinn::Connection,
 }
 
@@ -60,6 +65,8 @@ struct OpenStream {
 /// lives. `opened` learns how the first attempt went: a failed first
 /// attempt ends the reference.
 pub(crate) async fn forward<A: RemoteActor>(
+    peers: Arc<Peers>,
+    limits: Limits,
     target: Target,
     mut proxy: Proxy<A>,
     accepts: Arc<Accepts<A>>,
@@ -68,16 +75,11 @@ pub(crate) async fn forward<A: RemoteActor>(
     let mut first = Some(opened);
     let mut delay: Option<Duration> = None;
     loop {
-        let Some(node) = target.node.upgrade() else {
+        if peers.is_closed() {
             return proxy.finish(StopReason::failed("the local node was shut down"));
-        };
-        let (min, max, max_frame) = (
-            node.config.reconnect_min,
-            node.config.reconnect_max,
-            node.config.max_frame_size,
-        );
-        let attempt = open(&node, &target).await;
-        drop(node);
+        }
+        let (min, max) = (limits.reconnect_min, limits.reconnect_max);
+        let attempt = open(&peers, limits, &target).await;
         let stream = match attempt {
             Ok(stream) => stream,
             Err(error) => {
@@ -104,7 +106,7 @@ pub(crate) async fn forward<A: RemoteActor>(
         if let Some(first) = first.take() {
             let _ = first.send(Ok(()));
         }
-        match session(&mut proxy, &accepts, stream, max_frame, &target).await {
+        match session(&mut proxy, &accepts, stream, &target).await {
             SessionEnd::Closed => {
                 let reason = proxy.end_requested();
                 return proxy.finish(reason);
@@ -127,107 +129,122 @@ fn lost(target: &Target, reason: &str) -> StopReason {
 }
 
 /// Opens a stream to the export and reads its answer.
-async fn open(node: &Arc<NodeInner>, target: &Target) -> Result<OpenStream, NetError> {
+async fn open(peers: &Peers, limits: Limits, target: &Target) -> Result<OpenStream, NetError> {
     let addr = target.addr;
-    let max_frame = node.config.max_frame_size;
-    let connection = node.connection(addr).await?;
+    let connection = peers.connection(addr).await?;
     let lost = |e: &dyn std::fmt::Display| NetError::ConnectionLost {
         addr,
         reason: e.to_string(),
     };
+    let protocol = |reason: String| NetError::Protocol { addr, reason };
     let (mut send, mut recv) = connection.open_bi().await.map_err(|e| lost(&e))?;
+    let requests = Requests::new(limits.max_frame);
     let mut buffer = FrameBuffer::default();
-    let request = Open {
-        version: VERSION,
-        name: target.name.clone(),
-        actor_type: target.actor_type.clone(),
-    };
-    buffer
-        .push(max_frame, |out| wire::append(&request, out))
-        .map_err(|e| NetError::Protocol {
-            addr,
-            reason: format!("the lookup does not fit a frame: {e}"),
-        })?;
+    requests
+        .open(&mut buffer, &target.name, &target.actor_type)
+        .map_err(|e| protocol(format!("the lookup does not fit a frame: {e}")))?;
     send.write_all(buffer.as_slice())
         .await
         .map_err(|e| lost(&e))?;
-    let mut frames = FrameReader::new(max_frame);
-    let answer = tokio::time::timeout(node.config.handshake_timeout, frames.next(&mut recv))
-        .await
-        .map_err(|_| lost(&"the node did not answer the lookup in time"))?;
-    let frame = match answer {
-        Ok(Some(frame)) => frame,
-        Ok(None) => return Err(lost(&"the node closed the stream")),
-        Err(e) => return Err(lost(&e)),
-    };
-    let protocol = |reason: String| NetError::Protocol { addr, reason };
-    match postcard::from_bytes::<Response>(&frame) {
-        Ok(Response::Opened) => Ok(OpenStream {
+    let mut responses = Responses::new(limits.max_frame);
+    let answer = tokio::time::timeout(limits.handshake_timeout, async {
+        let mut answer = None;
+        loop {
+            let Some(chunk) = read_chunk(&mut recv).await.map_err(|e| lost(&e))? else {
+                return Err(match responses.finish() {
+                    Ok(()) => lost(&"the node closed the stream"),
+                    Err(e) => lost(&e),
+                });
+            };
+            let used = responses
+                .feed(&chunk, &mut |event| match event {
+                    Event::Opened => answer = Some(Ok(())),
+                    Event::Refused(refusal) => answer = Some(Err(refusal)),
+                    // Feeding stops at the answer to the `Open`.
+                    _ => {}
+                })
+                .map_err(|violation| match violation {
+                    Violation::Frame(e) => lost(&e),
+                    Violation::Protocol(reason) => protocol(reason),
+                })?;
+            if let Some(answer) = answer {
+                return Ok((answer, chunk.slice(used..)));
+            }
+        }
+    })
+    .await
+    .map_err(|_| lost(&"the node did not answer the lookup in time"))?;
+    match answer? {
+        (Ok(()), rest) => Ok(OpenStream {
             send,
             recv,
-            frames,
+            requests,
+            responses,
+            rest,
             connection,
         }),
-        Ok(Response::Refused(Refusal::NotExported)) => Err(NetError::NotExported {
+        (Err(Refusal::NotExported), _) => Err(NetError::NotExported {
             addr,
             name: target.name.clone(),
         }),
-        Ok(Response::Refused(Refusal::WrongType { exported })) => Err(NetError::WrongType {
+        (Err(Refusal::WrongType { exported }), _) => Err(NetError::WrongType {
             addr,
             name: target.name.clone(),
             exported,
             expected: target.actor_type.clone(),
         }),
-        Ok(Response::Refused(Refusal::Version { ours })) => Err(NetError::Version {
+        (Err(Refusal::Version { ours }), _) => Err(NetError::Version {
             addr,
             ours: VERSION,
             theirs: ours,
         }),
-        Ok(other) => Err(protocol(format!(
-            "expected an answer to a lookup, got {other:?}"
-        ))),
-        Err(e) => Err(protocol(format!(
-            "the answer to a lookup does not decode: {e}"
-        ))),
     }
 }
 
 /// Asks written and not yet answered, in the order written.
-type InFlight = Mutex<VecDeque<(u64, PendingReply)>>;
+type InFlight = Mutex<Asks<PendingReply>>;
 
 /// Moves messages onto one open stream, and answers back, until it ends.
 async fn session<A: RemoteActor>(
     proxy: &mut Proxy<A>,
     accepts: &Accepts<A>,
     stream: OpenStream,
-    max_frame: usize,
     target: &Target,
 ) -> SessionEnd {
     let OpenStream {
         mut send,
         mut recv,
-        mut frames,
+        requests,
+        mut responses,
+        rest,
         connection,
     } = stream;
-    let in_flight: InFlight = Mutex::new(VecDeque::new());
+    let in_flight: InFlight = Mutex::new(Asks::default());
     let writer = async {
         let mut encoder = Encoder {
             accepts,
             buffer: FrameBuffer::with_capacity(FLUSH_AT * 2),
-            declared: vec![false; accepts.len()],
-            next_id: 0,
-            max_frame,
+            requests,
+            asked: Vec::new(),
         };
         loop {
             let Some(first) = proxy.recv().await else {
                 let _ = send.finish();
                 return SessionEnd::Closed;
             };
-            encoder.encode(first, &in_flight);
+            encoder.encode(first);
             while encoder.buffer.len() < FLUSH_AT {
                 match proxy.try_recv() {
-                    Some(next) => encoder.encode(next, &in_flight),
+                    Some(next) => encoder.encode(next),
                     None => break,
+                }
+            }
+            // One lock for the batch's asks, taken before the write: an
+            // answer can only come after its ask went out.
+            if !encoder.asked.is_empty() {
+                let mut in_flight = lock(&in_flight);
+                for (id, reply) in encoder.asked.drain(..) {
+                    in_flight.push(id, reply);
                 }
             }
             if encoder.buffer.is_empty() {
@@ -240,37 +257,38 @@ async fn session<A: RemoteActor>(
         }
     };
     let reader = async {
+        let mut next = Some(rest);
         loop {
-            let frame = match frames.next(&mut recv).await {
-                Ok(Some(frame)) => frame,
-                Ok(None) => return SessionEnd::Lost("the remote node closed the stream".into()),
-                Err(e) => {
-                    if e.is_violation() {
-                        protocol_violation(&connection, &e.to_string());
+            let chunk = match next.take() {
+                Some(chunk) => chunk,
+                None => match read_chunk(&mut recv).await {
+                    Ok(Some(chunk)) => chunk,
+                    Ok(None) => {
+                        return match responses.finish() {
+                            Ok(()) => SessionEnd::Lost("the remote node closed the stream".into()),
+                            Err(violation) => broken(&connection, violation),
+                        };
                     }
-                    return SessionEnd::Lost(e.to_string());
-                }
+                    Err(e) => return SessionEnd::Lost(e.to_string()),
+                },
             };
-            let (response, payload) = match postcard::take_from_bytes::<Response>(&frame) {
-                Ok(decoded) => decoded,
-                Err(e) => {
-                    let reason = format!("an answer does not decode: {e}");
-                    protocol_violation(&connection, &reason);
-                    return SessionEnd::Lost(reason);
+            let mut ended = None;
+            let fed = responses.feed(&chunk, &mut |event| match event {
+                Event::Answer { id, result } => {
+                    complete(&in_flight, id, result.map_err(StopReason::from));
                 }
-            };
-            match response {
-                Response::Reply { id } => complete(&in_flight, id, Ok(payload)),
-                Response::Failed { id, reason } => complete(&in_flight, id, Err(reason.into())),
-                Response::Unknown { name, .. } => {
+                Event::Unknown { name, .. } => {
                     tracing::error!(node = %target.addr, export = %target.name, message = name, "the remote actor does not accept this message type from the network; its messages are dropped");
                 }
-                Response::Ended { reason } => return SessionEnd::Ended(reason.into()),
-                Response::Opened | Response::Refused(_) => {
-                    let reason = "an export answered a lookup twice".to_owned();
-                    protocol_violation(&connection, &reason);
-                    return SessionEnd::Lost(reason);
-                }
+                Event::Ended(reason) => ended = Some(reason),
+                // Only the first frame, read by `open`.
+                Event::Opened | Event::Refused(_) => {}
+            });
+            if let Some(reason) = ended {
+                return SessionEnd::Ended(reason.into());
+            }
+            if let Err(violation) = fed {
+                return broken(&connection, violation);
             }
         }
     };
@@ -283,37 +301,36 @@ async fn session<A: RemoteActor>(
         SessionEnd::Ended(reason) => reason.clone(),
         SessionEnd::Lost(reason) => lost(target, reason),
     };
-    let unanswered = std::mem::take(&mut *lock(&in_flight));
-    for (_, reply) in unanswered {
+    let unanswered: Vec<_> = lock(&in_flight).drain().collect();
+    for reply in unanswered {
         reply(Err(reason.clone()));
     }
     end
 }
 
+/// Closes the connection of an export that broke the protocol.
+fn broken(connection: &quinn::Connection, violation: Violation) -> SessionEnd {
+    let reason = violation.to_string();
+    protocol_violation(connection, &reason);
+    SessionEnd::Lost(reason)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Completes ask `id`. Answers come in order; an ask skipped before it
 /// cannot be answered any more.
 fn complete(in_flight: &InFlight, id: u64, answer: Result<&[u8], StopReason>) {
-    let mut skipped = Vec::new();
-    let found = {
-        let mut in_flight = lock(in_flight);
-        loop {
-            match in_flight.pop_front() {
-                Some((first, reply)) if first == id => break Some(reply),
-                Some((first, reply)) if first < id => skipped.push(reply),
-                Some(later) => {
-                    in_flight.push_front(later);
-                    break None;
-                }
-                None => break None,
-            }
-        }
-    };
-    for reply in skipped {
+    let completed = lock(in_flight).complete(id);
+    for reply in completed.skipped {
         reply(Err(StopReason::failed(
             "the remote node answered a later ask first",
         )));
     }
-    if let Some(reply) = found {
+    if let Some(reply) = completed.answered {
         reply(answer);
     }
 }
@@ -322,17 +339,16 @@ fn complete(in_flight: &InFlight, id: u64, answer: Result<&[u8], StopReason>) {
 struct Encoder<'a, A: RemoteActor> {
     accepts: &'a Accepts<A>,
     buffer: FrameBuffer,
-    /// Which type numbers this stream has declared.
-    declared: Vec<bool>,
-    next_id: u64,
-    max_frame: usize,
+    requests: Requests,
+    /// The asks of the batch being encoded, for the in-flight table.
+    asked: Vec<(u64, PendingReply)>,
 }
 
 impl<A: RemoteActor> Encoder<'_, A> {
     /// Appends one message's frame (and its type's declaration, the first
     /// time). A message that cannot go is dropped with an error log; an ask
     /// fails with the reason.
-    fn encode(&mut self, sealed: Sealed<A>, in_flight: &InFlight) {
+    fn encode(&mut self, sealed: Sealed<A>) {
         let Some(outbound) = self.accepts.outbound(sealed.message_type()) else {
             let reason = format!(
                 "{} is not a message {} accepts from the network; list it in `RemoteActor::accepts`",
@@ -343,40 +359,24 @@ impl<A: RemoteActor> Encoder<'_, A> {
             return sealed.reject(StopReason::failed(reason));
         };
         let ty = outbound.ty;
-        let seen = &mut self.declared[ty as usize];
-        if !*seen {
-            let declare = Request::Declare {
-                ty,
-                name: &outbound.name,
-            };
-            if self
-                .buffer
-                .push(self.max_frame, |out| wire::append(&declare, out))
-                .is_err()
-            {
-                return sealed.reject(StopReason::failed(
-                    "the message type's name does not fit a frame",
-                ));
-            }
-            *seen = true;
+        if self
+            .requests
+            .declare(&mut self.buffer, ty, &outbound.name)
+            .is_err()
+        {
+            return sealed.reject(StopReason::failed(
+                "the message type's name does not fit a frame",
+            ));
         }
-        let id = self.next_id;
-        let header = if sealed.is_ask() {
-            Request::Ask { ty, id }
-        } else {
-            Request::Tell { ty }
-        };
-        let mut reply = None;
-        let pushed = self.buffer.push(self.max_frame, |out| {
-            wire::append(&header, out).map_err(|e| Encoding(e.to_string()))?;
-            reply = (outbound.encode)(sealed, out)?;
-            Ok(())
+        let ask = sealed.is_ask();
+        let (reply, pushed) = self.requests.message(&mut self.buffer, ty, ask, |out| {
+            (outbound.encode)(sealed, out)
         });
+        let reply = reply.flatten();
         match pushed {
-            Ok(()) => {
-                if let Some(reply) = reply {
-                    self.next_id += 1;
-                    lock(in_flight).push_back((id, reply));
+            Ok(id) => {
+                if let (Some(id), Some(reply)) = (id, reply) {
+                    self.asked.push((id, reply));
                 }
             }
             Err(PushError::Body(Encoding(reason))) => {

@@ -84,26 +84,74 @@
 //! and 0-RTT is off. [`Tls::Ca`] adds mutual TLS with certificates from the
 //! application's own CA, for production.
 
+#![deny(unsafe_code)]
+
+// The modules, top to bottom; each imports only modules below it (no
+// cycle, no return trip), and tasks take handles (`Arc<Peers>`,
+// `Arc<Exports>`) and `Limits`, never the node:
+//
+//   node      the public face: owns config, exports, peers
+//               -> accept, peers, export, forward, config, tls, remote_actor
+//   toolbox   remote queues, locks, events on `export_sessions`  -> node
+//   accept    accepting connections (TLS, cluster key)  -> peers, auth
+//   forward   the task behind a remote reference
+//               -> peers, stream, proto::caller, remote_actor, config
+//   peers     one authenticated connection per peer: dial, adopt, reuse
+//               -> incoming, auth, export (the table), config
+//   incoming  a connection's streams: read each Open, hand it to its export
+//               -> export, stream, proto::export, config
+//   export    the export table: one actor, or a session per stream
+//               -> serve, stream, remote_actor
+//   serve     the quinn loop serving one stream to one actor
+//               -> stream, proto::export, remote_actor
+//   stream    what both ends of a stream share: chunked reads, violations
+//               -> proto
+//   auth      the cluster key handshake over quinn  -> proto::handshake
+//   config, remote_actor, tls, error                -> proto (or nothing)
+//   proto     the protocol, sans IO: frame, wire, handshake, export, caller
+//               -> nothing else of the crate
+mod accept;
 mod auth;
 mod config;
 mod error;
 mod export;
 mod forward;
-mod frame;
+mod incoming;
 mod node;
+mod peers;
+mod proto;
 mod remote_actor;
 mod serve;
+mod stream;
 mod tls;
 pub mod toolbox;
-mod wire;
 
-pub use auth::ClusterKey;
 pub use config::NodeConfig;
 pub use error::NetError;
-pub use frame::DEFAULT_MAX_FRAME_SIZE;
 pub use node::Node;
+pub use proto::frame::DEFAULT_MAX_FRAME_SIZE;
+pub use proto::handshake::ClusterKey;
 pub use remote_actor::{Accepts, RemoteActor};
 pub use tls::{CaTls, Tls};
+
+/// Items for tests and benchmarks that play a raw QUIC peer against a node;
+/// not part of the supported API.
+#[doc(hidden)]
+pub mod __testing {
+    /// The client certificate verifier of [`Tls::SelfSigned`](crate::Tls):
+    /// accepts any server certificate, checks the handshake signature.
+    pub use crate::tls::AnyCertificate;
+
+    /// The export side's protocol machines, sans IO (for the fuzz target).
+    pub mod export {
+        pub use crate::proto::export::{
+            Answers, Event, Opened, Opening, Serving, MAX_DECLARED_TYPES,
+        };
+        pub use crate::proto::frame::FrameBuffer;
+        pub use crate::proto::wire::{Open, Refusal};
+        pub use crate::proto::Violation;
+    }
+}
 pub use toolbox::{
     RemoteEvent, RemoteLock, RemoteLockGuard, RemoteQueue, RemoteWorkItem, RemoteWorkQueue,
 };

@@ -9,21 +9,22 @@
 //! name on another node and hands back an ordinary [`ActorRef`] whose
 //! messages are forwarded on it.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use actor_core::remote::proxy;
 use actor_core::{ActorRef, MailboxCapacity};
 use tokio::sync::oneshot;
 
-use crate::auth::{self, ClusterKey};
+use crate::accept;
 use crate::config::NodeConfig;
 use crate::error::NetError;
-use crate::export::{ActorExport, Exported};
+use crate::export::{ActorExport, Exported, Exports, SessionExport};
 use crate::forward;
+use crate::peers::Peers;
+use crate::proto::handshake::ClusterKey;
+use crate::proto::CLOSE_SHUTDOWN;
 use crate::remote_actor::{Accepts, RemoteActor};
-use crate::serve;
 use crate::tls;
 
 /// The least capacity of a remote reference's own mailbox: the messages its
@@ -49,14 +50,14 @@ pub struct Node {
     inner: Arc<NodeInner>,
 }
 
-/// What the node's clones and tasks share.
-pub(crate) struct NodeInner {
-    pub(crate) config: NodeConfig,
-    endpoint: quinn::Endpoint,
+/// What the node's clones share. Its tasks hold only the parts they use
+/// (the exports, the peers) and the limits, so that the node ends when its
+/// last clone is dropped.
+struct NodeInner {
+    config: NodeConfig,
     local_addr: SocketAddr,
-    server_name: String,
-    exports: Mutex<HashMap<String, Arc<dyn Exported>>>,
-    peers: Mutex<HashMap<SocketAddr, Arc<tokio::sync::Mutex<Option<quinn::Connection>>>>>,
+    exports: Arc<Exports>,
+    peers: Arc<Peers>,
 }
 
 impl Node {
@@ -68,7 +69,7 @@ impl Node {
         NodeConfig::new(key).start(addr).await
     }
 
-    pub(crate) async fn start_with(addr: SocketAddr, config: NodeConfig) -> Result<Node, NetError> {
+    async fn start_with(addr: SocketAddr, config: NodeConfig) -> Result<Node, NetError> {
         let (server, client) = tls::configs(&config.tls, config.transport())?;
         let mut endpoint = quinn::Endpoint::server(server, addr)
             .map_err(|source| NetError::Bind { addr, source })?;
@@ -76,15 +77,22 @@ impl Node {
         let local_addr = endpoint
             .local_addr()
             .map_err(|source| NetError::Bind { addr, source })?;
-        let inner = Arc::new(NodeInner {
-            server_name: tls::server_name(&config.tls).to_owned(),
-            config,
-            endpoint: endpoint.clone(),
+        let exports = Arc::new(Exports::default());
+        let peers = Arc::new(Peers::new(
+            endpoint,
             local_addr,
-            exports: Mutex::new(HashMap::new()),
-            peers: Mutex::new(HashMap::new()),
+            tls::server_name(&config.tls).to_owned(),
+            config.key.clone(),
+            config.limits(),
+            exports.clone(),
+        ));
+        tokio::spawn(accept::accept_loop(peers.clone()));
+        let inner = Arc::new(NodeInner {
+            config,
+            local_addr,
+            exports,
+            peers,
         });
-        tokio::spawn(accept_loop(endpoint, Arc::downgrade(&inner)));
         tracing::info!(addr = %local_addr, "node started");
         Ok(Node { inner })
     }
@@ -108,24 +116,50 @@ impl Node {
         self.export_dyn(name.into(), Arc::new(ActorExport::new(actor)))
     }
 
-    pub(crate) fn export_dyn(
+    /// Exports a fresh actor per remote reference: each lookup of `name`
+    /// from another node gets its own session actor made by `make`, which
+    /// ends when that reference's stream ends.
+    ///
+    /// Lookups are the ordinary [`lookup`](Self::lookup). The session actor
+    /// is killed when its stream ends (the reference was dropped, its node
+    /// died or lost the connection): a handler waiting on behalf of a peer
+    /// that is gone is dropped at once, with whatever it held. That is what
+    /// a session is for: state that belongs to one remote holder, such as a
+    /// lock's guard or a lease on a work item, given back when the holder
+    /// goes away. A reference that reconnects after a loss gets a fresh
+    /// session. Clones of one reference share its session.
+    ///
+    /// ```no_run
+    /// # use std::borrow::Cow;
+    /// # use actor_core::{spawn, Actor, WireName};
+    /// # use actor_net::{Accepts, Node, RemoteActor};
+    /// # struct Session;
+    /// # impl Actor for Session {}
+    /// # impl WireName for Session { fn wire_name() -> Cow<'static, str> { "app.session".into() } }
+    /// # impl RemoteActor for Session { fn accepts(_: &mut Accepts<Self>) {} }
+    /// # fn run(node: &Node) -> Result<(), actor_net::NetError> {
+    /// node.export_sessions("sessions", || spawn(Session))?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::NameTaken`] if something is already exported under `name`.
+    pub fn export_sessions<A: RemoteActor>(
         &self,
-        name: String,
-        export: Arc<dyn Exported>,
+        name: impl Into<String>,
+        make: impl Fn() -> ActorRef<A> + Send + Sync + 'static,
     ) -> Result<(), NetError> {
-        let mut exports = lock(&self.inner.exports);
-        if exports.contains_key(&name) {
-            return Err(NetError::NameTaken { name });
-        }
-        exports.insert(name, export);
-        Ok(())
+        self.export_dyn(name.into(), Arc::new(SessionExport::new(make)))
+    }
+
+    fn export_dyn(&self, name: String, export: Arc<dyn Exported>) -> Result<(), NetError> {
+        self.inner.exports.insert(name, export)
     }
 
     /// Removes the export `name`; false if there was none. Streams already
     /// open to it keep working; new lookups fail with [`NetError::NotExported`].
     pub fn unexport(&self, name: &str) -> bool {
-        let removed = lock(&self.inner.exports).remove(name);
-        removed.is_some()
+        self.inner.exports.remove(name)
     }
 
     /// A reference to the actor exported as `name` by the node at `addr`.
@@ -154,12 +188,13 @@ impl Node {
         });
         let (opened, first) = oneshot::channel();
         let target = forward::Target {
-            node: Arc::downgrade(&self.inner),
             addr,
             name: name.to_owned(),
             actor_type: A::wire_name().into_owned(),
         };
         tokio::spawn(forward::forward(
+            self.inner.peers.clone(),
+            self.inner.config.limits(),
             target,
             proxy,
             Arc::new(Accepts::<A>::of()),
@@ -180,18 +215,17 @@ impl Node {
     /// [`NetError::Connect`], [`NetError::ClusterKeyMismatch`],
     /// [`NetError::Version`], [`NetError::Protocol`].
     pub async fn connect(&self, addr: SocketAddr) -> Result<(), NetError> {
-        self.inner.connection(addr).await.map(drop)
+        self.inner.peers.connection(addr).await.map(drop)
     }
 
     /// Closes every connection and stops listening. Remote references held
     /// here end with a failure; other nodes see this node's connection close
     /// at once.
     pub async fn shutdown(&self) {
-        lock(&self.inner.exports).clear();
-        self.inner
-            .endpoint
-            .close(auth::CLOSE_SHUTDOWN.into(), b"node shut down");
-        self.inner.endpoint.wait_idle().await;
+        self.inner.exports.clear();
+        let endpoint = self.inner.peers.endpoint();
+        endpoint.close(CLOSE_SHUTDOWN.into(), b"node shut down");
+        endpoint.wait_idle().await;
         tracing::info!(addr = %self.inner.local_addr, "node shut down");
     }
 }
@@ -206,118 +240,18 @@ impl std::fmt::Debug for Node {
 
 impl Drop for NodeInner {
     fn drop(&mut self) {
-        self.endpoint
-            .close(auth::CLOSE_SHUTDOWN.into(), b"node shut down");
+        self.exports.clear();
+        self.peers.close();
     }
 }
 
-impl NodeInner {
-    pub(crate) fn export(&self, name: &str) -> Option<Arc<dyn Exported>> {
-        lock(&self.exports).get(name).cloned()
+impl NodeConfig {
+    /// Starts a node listening on `addr` (port 0 picks a free port).
+    ///
+    /// # Errors
+    /// [`NetError::Bind`] if the address is taken or not local;
+    /// [`NetError::Tls`] if the TLS configuration is invalid.
+    pub async fn start(self, addr: SocketAddr) -> Result<Node, NetError> {
+        Node::start_with(addr, self).await
     }
-
-    /// The authenticated connection to the node at `addr`, dialing it if
-    /// there is none yet or the last one was lost.
-    pub(crate) async fn connection(
-        self: &Arc<Self>,
-        addr: SocketAddr,
-    ) -> Result<quinn::Connection, NetError> {
-        let slot = lock(&self.peers).entry(addr).or_default().clone();
-        let mut current = slot.lock().await;
-        if let Some(connection) = &*current {
-            if connection.close_reason().is_none() {
-                return Ok(connection.clone());
-            }
-        }
-        let connection = self.dial(addr).await?;
-        *current = Some(connection.clone());
-        Ok(connection)
-    }
-
-    async fn dial(self: &Arc<Self>, addr: SocketAddr) -> Result<quinn::Connection, NetError> {
-        let connecting = self
-            .endpoint
-            .connect(addr, &self.server_name)
-            .map_err(|e| match e {
-                quinn::ConnectError::EndpointStopping => NetError::NodeClosed,
-                other => NetError::Connect {
-                    addr,
-                    reason: other.to_string(),
-                },
-            })?;
-        let connection = connecting.await.map_err(|e| NetError::Connect {
-            addr,
-            reason: e.to_string(),
-        })?;
-        auth::authenticate_dialer(
-            &connection,
-            &self.config.key,
-            Some(self.local_addr),
-            self.config.handshake_timeout,
-        )
-        .await?;
-        tracing::debug!(peer = %addr, "connected");
-        tokio::spawn(serve::serve_connection(
-            Arc::downgrade(self),
-            connection.clone(),
-        ));
-        Ok(connection)
-    }
-
-    /// Keeps a connection a peer opened, to reach that peer's exports
-    /// through it, unless a live one is already kept.
-    fn adopt(&self, listen: SocketAddr, connection: &quinn::Connection) {
-        let slot = lock(&self.peers).entry(listen).or_default().clone();
-        if let Ok(mut current) = slot.try_lock() {
-            if current.as_ref().is_none_or(|c| c.close_reason().is_some()) {
-                *current = Some(connection.clone());
-            }
-        };
-    }
-}
-
-/// Accepts connections until the endpoint closes.
-async fn accept_loop(endpoint: quinn::Endpoint, node: Weak<NodeInner>) {
-    while let Some(incoming) = endpoint.accept().await {
-        let node = node.clone();
-        tokio::spawn(async move {
-            let peer = incoming.remote_address();
-            let connection = match incoming.await {
-                Ok(connection) => connection,
-                Err(e) => {
-                    tracing::warn!(%peer, error = %e, "refused a connection: TLS handshake failed");
-                    return;
-                }
-            };
-            let Some(inner) = node.upgrade() else { return };
-            let hello = match auth::authenticate_listener(
-                &connection,
-                &inner.config.key,
-                Some(inner.local_addr),
-                inner.config.handshake_timeout,
-            )
-            .await
-            {
-                Ok(hello) => hello,
-                Err(e) => {
-                    tracing::warn!(%peer, error = %e, "refused a connection");
-                    return;
-                }
-            };
-            if let Some(listen) = hello.listen {
-                inner.adopt(listen, &connection);
-            }
-            drop(inner);
-            tracing::debug!(%peer, "accepted a connection");
-            serve::serve_connection(node, connection).await;
-        });
-    }
-}
-
-/// Locks a mutex whose data stays consistent even if a holder panicked:
-/// every critical section here is a single map operation.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

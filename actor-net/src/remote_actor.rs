@@ -49,7 +49,7 @@ use std::pin::Pin;
 use actor_core::remote::{ReplyTo, Sealed};
 use actor_core::{Actor, Handler, RemoteMessage, StopReason, WireName};
 
-use crate::wire::{self, WireReason};
+use crate::proto::wire::{self, WireReason};
 
 /// An actor type that other nodes can reach: it has a stable wire name (its
 /// [`WireName`]), checked when a reference is looked up, and lists the
@@ -117,6 +117,7 @@ impl<A: Actor> Accepts<A> {
     }
 
     /// How many message types are accepted.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.by_type.len()
     }
@@ -158,6 +159,12 @@ pub(crate) type PendingReply = Box<dyn FnOnce(Result<&[u8], StopReason>) + Send>
 /// A message that could not be encoded; an ask has been failed already.
 #[derive(Debug)]
 pub(crate) struct Encoding(pub(crate) String);
+
+impl From<postcard::Error> for Encoding {
+    fn from(e: postcard::Error) -> Self {
+        Encoding(e.to_string())
+    }
+}
 
 impl std::fmt::Display for Encoding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

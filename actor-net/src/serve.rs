@@ -1,148 +1,34 @@
-//! The exporting side: accepting a peer's streams and delivering what they
-//! carry to local actors.
+//! Serving one accepted stream to one actor: the quinn loop around the
+//! export side's protocol machine ([`crate::proto::export::Serving`]).
 //!
-//! Each stream is served by two halves running together. The reader decodes
-//! each request and delivers it to the actor's mailbox, waiting while the
-//! mailbox is full: the stream then stops being read, QUIC's flow control
-//! fills, and the remote sender waits too, so a slow actor slows its senders
-//! instead of growing a buffer. The writer sends the answers to asks back in
-//! the order the asks came (one actor answers in that order), many per write.
+//! Each stream is served by two halves running together. The reader feeds
+//! each chunk to the machine, decodes the messages it reports and delivers
+//! them to the actor's mailbox in order, waiting while the mailbox is full:
+//! the stream then stops being read, QUIC's flow control fills, and the
+//! remote sender waits too, so a slow actor slows its senders instead of
+//! growing a buffer. The writer sends the answers to asks back in the order
+//! the asks came (one actor answers in that order), many per write.
 //!
-//! Bad input never reaches an actor and never panics: a frame that is too
-//! large, a header that does not decode or a message type that was never
-//! declared closes the peer's connection (it is broken or hostile); a message
-//! body that does not decode, or a type the actor does not accept, is dropped
-//! with a log line and an error answer to an ask. Other streams and peers are
-//! unaffected either way.
+//! Bad input never reaches an actor and never panics: what the machine calls
+//! a violation closes the peer's connection (it is broken or hostile); a
+//! message body that does not decode, or a type the actor does not accept, is
+//! dropped with a log line and an error answer to an ask. Other streams and
+//! peers are unaffected either way.
 
-use std::collections::HashMap;
-use std::sync::Weak;
 use std::task::{Context, Poll, Waker};
 
-use actor_core::remote::deliver;
+use actor_core::remote::{deliver, Sealed};
 use actor_core::{ActorRef, WeakActorRef};
 use tokio::sync::mpsc;
 
-use crate::auth::CLOSE_PROTOCOL;
-use crate::frame::{FrameBuffer, FrameReader};
-use crate::node::NodeInner;
+use crate::proto::export::{Answers, Event};
+use crate::proto::frame::FrameBuffer;
+use crate::proto::wire::WireReason;
 use crate::remote_actor::{Accepts, Decoded, Inbound, PendingAnswer, RemoteActor};
-use crate::wire::{self, Open, Refusal, Request, Response, WireReason, VERSION};
+use crate::stream::{protocol_violation, read_chunk, Accepted, FLUSH_AT};
 
-/// Most message types one stream may declare.
-const MAX_DECLARED_TYPES: usize = 1024;
 /// Answers waiting to be written, per stream, before the reader waits.
 const ANSWERS_IN_FLIGHT: usize = 1024;
-/// A writer sends what it gathered once it has this much.
-pub(crate) const FLUSH_AT: usize = 64 * 1024;
-
-/// An opened stream, handed to the export that serves it.
-pub(crate) struct Stream {
-    pub(crate) send: quinn::SendStream,
-    pub(crate) recv: quinn::RecvStream,
-    pub(crate) frames: FrameReader,
-    pub(crate) connection: quinn::Connection,
-    pub(crate) max_frame: usize,
-}
-
-/// Accepts the streams a peer opens on `connection`, until it closes.
-pub(crate) async fn serve_connection(node: Weak<NodeInner>, connection: quinn::Connection) {
-    loop {
-        match connection.accept_bi().await {
-            Ok((send, recv)) => {
-                tokio::spawn(open_stream(node.clone(), connection.clone(), send, recv));
-            }
-            Err(e) => {
-                tracing::debug!(peer = %connection.remote_address(), reason = %e, "connection closed");
-                return;
-            }
-        }
-    }
-}
-
-/// Reads a stream's [`Open`], and serves it or refuses it.
-async fn open_stream(
-    node: Weak<NodeInner>,
-    connection: quinn::Connection,
-    mut send: quinn::SendStream,
-    mut recv: quinn::RecvStream,
-) {
-    let Some(inner) = node.upgrade() else { return };
-    let peer = connection.remote_address();
-    let max_frame = inner.config.max_frame_size;
-    let mut frames = FrameReader::new(max_frame);
-    let first = tokio::time::timeout(inner.config.handshake_timeout, frames.next(&mut recv)).await;
-    let open = match first {
-        Ok(Ok(Some(frame))) => match postcard::from_bytes::<Open>(&frame) {
-            Ok(open) => open,
-            Err(e) => {
-                return protocol_violation(
-                    &connection,
-                    &format!("a stream's first frame does not decode: {e}"),
-                );
-            }
-        },
-        Ok(Ok(None)) => return,
-        Ok(Err(e)) if e.is_violation() => return protocol_violation(&connection, &e.to_string()),
-        Ok(Err(_)) => return,
-        Err(_) => {
-            tracing::warn!(%peer, "closing a stream that did not say what it opens in time");
-            let _ = send.reset(CLOSE_PROTOCOL.into());
-            return;
-        }
-    };
-    let export = inner.export(&open.name);
-    drop(inner);
-    let refusal = match &export {
-        _ if open.version != VERSION => Some(Refusal::Version { ours: VERSION }),
-        None => Some(Refusal::NotExported),
-        Some(export) if export.actor_type() != open.actor_type => Some(Refusal::WrongType {
-            exported: export.actor_type().to_owned(),
-        }),
-        Some(_) => None,
-    };
-    let mut buffer = FrameBuffer::default();
-    let response = match refusal {
-        Some(refusal) => {
-            tracing::info!(%peer, name = %open.name, expected = %open.actor_type, ?refusal, "refused a lookup");
-            Response::Refused(refusal)
-        }
-        None => Response::Opened,
-    };
-    let opened = matches!(response, Response::Opened);
-    if buffer
-        .push(max_frame, |out| wire::append(&response, out))
-        .is_err()
-        || send.write_all(buffer.as_slice()).await.is_err()
-    {
-        return;
-    }
-    match export {
-        Some(export) if opened => {
-            export
-                .serve(Stream {
-                    send,
-                    recv,
-                    frames,
-                    connection,
-                    max_frame,
-                })
-                .await;
-        }
-        _ => {
-            let _ = send.finish();
-        }
-    }
-}
-
-/// Closes the connection of a peer that broke the protocol, and says why in
-/// the log and in the close frame.
-pub(crate) fn protocol_violation(connection: &quinn::Connection, reason: &str) {
-    tracing::warn!(peer = %connection.remote_address(), %reason, "closing the connection of a peer that broke the protocol");
-    let mut reason = reason.as_bytes();
-    reason = &reason[..reason.len().min(256)];
-    connection.close(CLOSE_PROTOCOL.into(), reason);
-}
 
 /// What the reader hands the writer, in order.
 enum Outgoing {
@@ -170,113 +56,145 @@ pub(crate) async fn serve_actor<A: RemoteActor>(
     actor: ActorRef<A>,
     owner: Owner,
     accepts: std::sync::Arc<Accepts<A>>,
-    stream: Stream,
+    stream: Accepted,
 ) {
-    let Stream {
+    let Accepted {
         send,
         recv,
-        frames,
         connection,
+        opened,
+        rest,
         max_frame,
     } = stream;
     let (answers, queued) = mpsc::channel(ANSWERS_IN_FLIGHT);
     let watch = actor.downgrade();
     let reader = async {
-        read_requests(actor.clone(), accepts, recv, frames, &connection, answers).await;
+        read_requests(
+            actor.clone(),
+            &accepts,
+            recv,
+            opened,
+            rest,
+            &connection,
+            answers,
+        )
+        .await;
         if owner == Owner::Stream {
             actor.kill();
         }
     };
-    let writer = write_responses(send, queued, &watch, &connection, max_frame);
+    let writer = write_responses(send, queued, &watch, &connection, Answers { max_frame });
     tokio::join!(reader, writer);
+}
+
+/// What the reader does with one request, in order.
+enum Action<A: RemoteActor> {
+    /// Deliver the message (after handing the writer its answer, if asked).
+    Deliver {
+        sealed: Sealed<A>,
+        answer: Option<(u64, PendingAnswer)>,
+    },
+    /// Hand the writer an answer that needs no actor.
+    Answer(Outgoing),
 }
 
 async fn read_requests<A: RemoteActor>(
     actor: ActorRef<A>,
-    accepts: std::sync::Arc<Accepts<A>>,
+    accepts: &Accepts<A>,
     mut recv: quinn::RecvStream,
-    mut frames: FrameReader,
+    opened: crate::proto::export::Opened,
+    rest: bytes::Bytes,
     connection: &quinn::Connection,
     answers: mpsc::Sender<Outgoing>,
 ) {
     let peer = connection.remote_address();
-    let mut types: HashMap<u32, Option<Inbound<A>>> = HashMap::new();
+    let mut machine = opened.serve::<Inbound<A>>();
+    let mut resolve = |name: &str| accepts.inbound(name);
+    let mut batch: Vec<Action<A>> = Vec::new();
+    let mut next = Some(rest);
     loop {
-        let frame = match frames.next(&mut recv).await {
-            Ok(Some(frame)) => frame,
-            // The remote reference was dropped.
-            Ok(None) => return,
-            Err(e) if e.is_violation() => return protocol_violation(connection, &e.to_string()),
-            Err(_) => return,
-        };
-        let (request, payload) = match postcard::take_from_bytes::<Request>(&frame) {
-            Ok(decoded) => decoded,
-            Err(e) => {
-                return protocol_violation(
-                    connection,
-                    &format!("a request header does not decode: {e}"),
-                );
-            }
-        };
-        let (ty, id) = match request {
-            Request::Declare { ty, name } => {
-                if types.len() >= MAX_DECLARED_TYPES {
-                    return protocol_violation(
-                        connection,
-                        "too many message types declared on one stream",
-                    );
-                }
-                let decode = accepts.inbound(name);
-                types.insert(ty, decode);
-                if decode.is_none() {
-                    tracing::warn!(%peer, message = name, actor = %A::wire_name(), "a peer sends a message type this actor does not accept from the network; its messages are dropped");
-                    let unknown = Outgoing::Unknown {
-                        ty,
-                        name: name.to_owned(),
-                    };
-                    if answers.send(unknown).await.is_err() {
-                        return;
+        let chunk = match next.take() {
+            Some(chunk) => chunk,
+            None => match read_chunk(&mut recv).await {
+                Ok(Some(chunk)) => chunk,
+                // The remote reference was dropped (mid-frame: a violation).
+                Ok(None) => {
+                    if let Err(violation) = machine.finish() {
+                        protocol_violation(connection, &violation.to_string());
                     }
-                }
-                continue;
-            }
-            Request::Tell { ty } => (ty, None),
-            Request::Ask { ty, id } => (ty, Some(id)),
-        };
-        let decoded = match types.get(&ty) {
-            None => {
-                return protocol_violation(
-                    connection,
-                    &format!("message type {ty} was never declared"),
-                );
-            }
-            Some(None) => Err(format!(
-                "{} does not accept this message type",
-                A::wire_name()
-            )),
-            Some(Some(decode)) => decode(payload, id.is_some())
-                .map_err(|e| format!("a message for {} does not decode: {e}", A::wire_name())),
-        };
-        match decoded {
-            Ok(Decoded { sealed, answer }) => {
-                if let (Some(id), Some(answer)) = (id, answer) {
-                    if answers.send(Outgoing::Answer { id, answer }).await.is_err() {
-                        return;
-                    }
-                }
-                if deliver(&actor, sealed).await.is_err() {
-                    // The actor ended; the writer tells the peer.
                     return;
                 }
+                Err(_) => return,
+            },
+        };
+        let fed = machine.feed(&chunk, &mut resolve, &mut |event| {
+            if let Some(action) = act::<A>(event, &peer) {
+                batch.push(action);
             }
-            Err(reason) => {
-                tracing::warn!(%peer, %reason, "dropped a message from a peer");
-                if let Some(id) = id {
-                    if answers.send(Outgoing::Failed { id, reason }).await.is_err() {
+        });
+        // The batch is every request of one chunk, in order. Delivered one
+        // by one (a mailbox has no batch delivery yet); a run of tells here
+        // could go in with one mailbox lock.
+        for action in batch.drain(..) {
+            match action {
+                Action::Deliver { sealed, answer } => {
+                    if let Some((id, answer)) = answer {
+                        if answers.send(Outgoing::Answer { id, answer }).await.is_err() {
+                            return;
+                        }
+                    }
+                    if deliver(&actor, sealed).await.is_err() {
+                        // The actor ended; the writer tells the peer.
+                        return;
+                    }
+                }
+                Action::Answer(outgoing) => {
+                    if answers.send(outgoing).await.is_err() {
                         return;
                     }
                 }
             }
+        }
+        // What came before a violation was delivered, as it arrived.
+        if let Err(violation) = fed {
+            return protocol_violation(connection, &violation.to_string());
+        }
+    }
+}
+
+/// What the reader does about one event of the machine.
+fn act<A: RemoteActor>(
+    event: Event<'_, Inbound<A>>,
+    peer: &std::net::SocketAddr,
+) -> Option<Action<A>> {
+    match event {
+        Event::Deliver {
+            ask_id,
+            decode,
+            payload,
+            ..
+        } => match decode(payload, ask_id.is_some()) {
+            Ok(Decoded { sealed, answer }) => Some(Action::Deliver {
+                sealed,
+                answer: ask_id.zip(answer),
+            }),
+            Err(e) => {
+                let reason = format!("a message for {} does not decode: {e}", A::wire_name());
+                tracing::warn!(%peer, %reason, "dropped a message from a peer");
+                ask_id.map(|id| Action::Answer(Outgoing::Failed { id, reason }))
+            }
+        },
+        Event::Unknown { ty, name } => {
+            tracing::warn!(%peer, message = name, actor = %A::wire_name(), "a peer sends a message type this actor does not accept from the network; its messages are dropped");
+            Some(Action::Answer(Outgoing::Unknown {
+                ty,
+                name: name.to_owned(),
+            }))
+        }
+        Event::Rejected { ask_id, .. } => {
+            let reason = format!("{} does not accept this message type", A::wire_name());
+            tracing::warn!(%peer, %reason, "dropped a message from a peer");
+            ask_id.map(|id| Action::Answer(Outgoing::Failed { id, reason }))
         }
     }
 }
@@ -332,29 +250,11 @@ fn written(id: u64, answer: Result<Vec<u8>, WireReason>) -> Written {
 }
 
 /// Appends one answer's frame.
-fn push_written(buffer: &mut FrameBuffer, max_frame: usize, item: Written) {
-    let pushed = match &item {
-        Written::Reply { id, bytes } => buffer.push(max_frame, |out| {
-            wire::append(&Response::Reply { id: *id }, out)?;
-            out.extend_from_slice(bytes);
-            Ok::<_, postcard::Error>(())
-        }),
-        Written::Failed { id, reason } => buffer.push(max_frame, |out| {
-            wire::append(
-                &Response::Failed {
-                    id: *id,
-                    reason: reason.clone(),
-                },
-                out,
-            )
-        }),
-        Written::Unknown { ty, name } => buffer.push(max_frame, |out| {
-            wire::append(&Response::Unknown { ty: *ty, name }, out)
-        }),
-    };
-    if let (Err(e), Written::Reply { id, .. }) = (pushed, item) {
-        let reason = WireReason::Failed(format!("the reply could not be sent: {e}"));
-        push_written(buffer, max_frame, Written::Failed { id, reason });
+fn push_written(buffer: &mut FrameBuffer, answers: Answers, item: Written) {
+    match item {
+        Written::Reply { id, bytes } => answers.reply(buffer, id, &bytes),
+        Written::Failed { id, reason } => answers.failed(buffer, id, &reason),
+        Written::Unknown { ty, name } => answers.unknown(buffer, ty, &name),
     }
 }
 
@@ -364,7 +264,7 @@ async fn write_responses<A: RemoteActor>(
     mut queued: mpsc::Receiver<Outgoing>,
     watch: &WeakActorRef<A>,
     connection: &quinn::Connection,
-    max_frame: usize,
+    answers: Answers,
 ) {
     let mut buffer = FrameBuffer::default();
     let ended = watch.join();
@@ -394,10 +294,10 @@ async fn write_responses<A: RemoteActor>(
             done = item.resolve() => done,
             _ = connection.closed() => return,
         };
-        push_written(&mut buffer, max_frame, done);
+        push_written(&mut buffer, answers, done);
         while buffer.len() < FLUSH_AT {
             match queued.try_recv().map(Outgoing::ready) {
-                Ok(Ok(done)) => push_written(&mut buffer, max_frame, done),
+                Ok(Ok(done)) => push_written(&mut buffer, answers, done),
                 Ok(Err(waiting)) => {
                     next = Some(waiting);
                     break;
@@ -411,13 +311,7 @@ async fn write_responses<A: RemoteActor>(
         buffer.clear();
     }
     if let Some(reason) = end {
-        let ended = Response::Ended {
-            reason: WireReason::from(&reason),
-        };
-        if buffer
-            .push(max_frame, |out| wire::append(&ended, out))
-            .is_ok()
-        {
+        if answers.ended(&mut buffer, &WireReason::from(&reason)) {
             let _ = send.write_all(buffer.as_slice()).await;
         }
     }

@@ -173,9 +173,7 @@ fn self_signed(
         .with_no_client_auth()
         .with_single_cert(vec![certified.cert.der().clone()], key)
         .map_err(rustls_error)?;
-    let verifier = SignatureOnly {
-        algorithms: provider.signature_verification_algorithms,
-    };
+    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
     let client = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(rustls_error)?
@@ -226,13 +224,24 @@ fn with_ca(
 ///
 /// Checking the signature is not about trust in the certificate (there is
 /// none) but keeps the handshake honest: the server proves it holds the key
-/// of the certificate it sent, as TLS 1.3 requires.
+/// of the certificate it sent, as TLS 1.3 requires. Nodes with
+/// [`Tls::SelfSigned`] use it; it is also what a raw quinn client (the
+/// adversarial tests, the benchmarks' baselines) needs to reach a node, hence
+/// public through [`crate::__testing`].
 #[derive(Debug)]
-struct SignatureOnly {
+pub struct AnyCertificate {
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for SignatureOnly {
+impl AnyCertificate {
+    /// A verifier checking handshake signatures with `algorithms` (a crypto
+    /// provider's `signature_verification_algorithms`).
+    pub fn new(algorithms: WebPkiSupportedAlgorithms) -> Self {
+        AnyCertificate { algorithms }
+    }
+}
+
+impl ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(
         &self,
         _end_entity: &CertificateDer<'_>,

@@ -4,8 +4,6 @@
 //! or refuse that peer only: the node keeps serving real nodes, and no task
 //! panics.
 
-#[path = "support/any_certificate.rs"]
-mod any_certificate;
 mod common;
 
 use std::net::SocketAddr;
@@ -13,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 
 use actor_core::spawn;
+use actor_net::__testing::AnyCertificate;
 use actor_net::Node;
-use any_certificate::AnyCertificate;
 use common::*;
 use quinn::{Connection, ConnectionError, Endpoint, RecvStream, SendStream, VarInt};
 use ring::hmac;
@@ -50,7 +48,7 @@ fn no_task_panicked() {
 /// A TLS-complete QUIC connection to `addr`, and the endpoint it lives on.
 async fn raw_connect(addr: SocketAddr) -> (Endpoint, Connection) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = AnyCertificate(provider.signature_verification_algorithms);
+    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .expect("TLS 1.3")

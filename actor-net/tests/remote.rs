@@ -448,3 +448,47 @@ async fn shutting_down_the_local_node_ends_its_references() {
     ));
     assert!(local.is_alive(), "the remote actor is not the reference");
 }
+
+#[tokio::test]
+async fn a_session_export_gives_each_lookup_its_own_actor_until_its_reference_is_dropped() {
+    let server = node().await;
+    let made = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = made.clone();
+    server
+        .export_sessions("sessions", move || {
+            let session = spawn(Recorder::default());
+            record.lock().expect("not poisoned").push(session.clone());
+            session
+        })
+        .expect("exported");
+    assert!(matches!(
+        server.export_sessions("sessions", || spawn(Recorder::default())),
+        Err(NetError::NameTaken { .. })
+    ));
+    let client = node().await;
+    let one = client
+        .lookup::<Recorder>(server.local_addr(), "sessions")
+        .await
+        .expect("found");
+    let two = client
+        .lookup::<Recorder>(server.local_addr(), "sessions")
+        .await
+        .expect("found");
+    one.tell(Seq { sender: 1, n: 0 }).await.expect("told");
+    one.tell(Seq { sender: 1, n: 1 }).await.expect("told");
+    two.tell(Seq { sender: 2, n: 0 }).await.expect("told");
+    // Each reference counts only its own messages: two actors.
+    assert_eq!(one.ask(Count).await.expect("answered"), 2);
+    assert_eq!(two.ask(Count).await.expect("answered"), 1);
+    // A clone shares its reference's session.
+    assert_eq!(one.clone().ask(Count).await.expect("answered"), 2);
+    let sessions = made.lock().expect("not poisoned").clone();
+    assert_eq!(sessions.len(), 2, "one session per lookup");
+
+    // Dropping a reference ends its session, and only its session.
+    drop(one);
+    let ended = patiently("the first session's end", sessions[0].join()).await;
+    assert_eq!(ended, StopReason::Killed);
+    assert!(sessions[1].is_alive());
+    assert_eq!(two.ask(Count).await.expect("still answered"), 1);
+}

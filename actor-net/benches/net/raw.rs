@@ -9,9 +9,7 @@ use std::time::{Duration, Instant};
 use quinn::{Connection, Endpoint, RecvStream, SendStream};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
-#[path = "../../tests/support/any_certificate.rs"]
-mod any_certificate;
-use any_certificate::AnyCertificate;
+use actor_net::__testing::AnyCertificate;
 
 /// Bytes of one frame's body; with the 4-byte prefix a frame is 36 bytes.
 pub const BODY: usize = 32;
@@ -51,7 +49,7 @@ impl Pair {
             .with_protocol_versions(&[&rustls::version::TLS13])
             .expect("TLS 1.3")
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyCertificate(
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate::new(
                 provider.signature_verification_algorithms,
             )))
             .with_no_client_auth();

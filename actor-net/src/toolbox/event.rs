@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::sync::Event;
@@ -14,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use super::ToolError;
 use super::{answer, request, wire_names, Refused, Wait};
-use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 use actor_core::sync::SyncError;
 
@@ -25,12 +23,11 @@ impl Node {
     /// # Errors
     /// [`NetError::NameTaken`] if something is already exported under `name`.
     pub fn export_event(&self, name: impl Into<String>, event: Event) -> Result<(), NetError> {
-        let export = SessionExport::new(move || {
+        self.export_sessions(name, move || {
             spawn(EventSession {
                 event: event.clone(),
             })
-        });
-        self.export_dyn(name.into(), Arc::new(export))
+        })
     }
 
     /// A handle to the event exported as `name` by the node at `addr`.

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use super::ToolError;
 use super::{answer, request, wire_names, Refused, Wait};
-use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 use actor_core::sync::SyncError;
 
@@ -29,13 +28,12 @@ impl Node {
     /// # Errors
     /// [`NetError::NameTaken`] if something is already exported under `name`.
     pub fn export_lock(&self, name: impl Into<String>, lock: Lock) -> Result<(), NetError> {
-        let export = SessionExport::new(move || {
+        self.export_sessions(name, move || {
             spawn(LockSession {
                 lock: lock.clone(),
                 held: None,
             })
-        });
-        self.export_dyn(name.into(), Arc::new(export))
+        })
     }
 
     /// A handle to the lock exported as `name` by the node at `addr`.

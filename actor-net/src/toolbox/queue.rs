@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::queue::Queue;
@@ -19,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use super::common::{shared_handlers, shared_methods, Close, Len, Put};
 use super::ToolError;
 use super::{answer, decode, generic_name, request, Refused, Wait};
-use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 use actor_core::queue::QueueError;
 
@@ -34,12 +32,11 @@ impl Node {
     where
         T: Serialize + DeserializeOwned + WireName + Send + 'static,
     {
-        let export = SessionExport::new(move || {
+        self.export_sessions(name, move || {
             spawn(QueueSession {
                 queue: queue.clone(),
             })
-        });
-        self.export_dyn(name.into(), Arc::new(export))
+        })
     }
 
     /// A handle to the queue of items `T` exported as `name` by the node at

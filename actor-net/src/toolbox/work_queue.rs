@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::work_queue::{WorkItem, WorkQueue};
@@ -21,7 +20,6 @@ use serde::{Deserialize, Serialize};
 use super::common::{shared_handlers, shared_methods, Close, Len, Put};
 use super::ToolError;
 use super::{answer, decode, encode, generic_name, request, wire_names, Refused, Wait};
-use crate::export::SessionExport;
 use crate::{Accepts, NetError, Node, RemoteActor};
 use actor_core::queue::QueueError;
 
@@ -41,13 +39,12 @@ impl Node {
     where
         T: Serialize + DeserializeOwned + WireName + Send + 'static,
     {
-        let export = SessionExport::new(move || {
+        self.export_sessions(name, move || {
             spawn(WorkSession {
                 queue: queue.clone(),
                 held: HashMap::new(),
             })
-        });
-        self.export_dyn(name.into(), Arc::new(export))
+        })
     }
 
     /// A handle to the work queue of items `T` exported as `name` by the

@@ -18,28 +18,28 @@ use serde::{Deserialize, Serialize};
 
 /// The version of this wire format. Nodes of different versions refuse
 /// each other with a clear error rather than misread each other.
-pub(crate) const VERSION: u16 = 1;
+pub const VERSION: u16 = 1;
 
 /// The first frame of a stream: which export, expected as which type.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Open {
-    pub(crate) version: u16,
-    pub(crate) name: String,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Open {
+    pub version: u16,
+    pub name: String,
     /// The wire name of the actor type the caller expects.
-    pub(crate) actor_type: String,
+    pub actor_type: String,
 }
 
 /// Why an export refused a stream.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum Refusal {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Refusal {
     NotExported,
     WrongType { exported: String },
     Version { ours: u16 },
 }
 
 /// A frame from a remote reference to the export it opened.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum Request<'a> {
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request<'a> {
     /// From now on, `ty` stands for the message type named `name`.
     Declare { ty: u32, name: &'a str },
     /// A told message of type `ty` follows.
@@ -49,8 +49,8 @@ pub(crate) enum Request<'a> {
 }
 
 /// A frame from an export back to the remote reference.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) enum Response<'a> {
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response<'a> {
     /// The stream is open: requests are delivered.
     Opened,
     /// The stream is refused, and closed.
@@ -67,8 +67,8 @@ pub(crate) enum Response<'a> {
 }
 
 /// A [`StopReason`] on the wire.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum WireReason {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WireReason {
     Normal,
     Shutdown,
     Killed,
@@ -103,10 +103,7 @@ impl From<WireReason> for StopReason {
 }
 
 /// Appends `value` in postcard to `out`.
-pub(crate) fn append<T: Serialize + ?Sized>(
-    value: &T,
-    out: &mut Vec<u8>,
-) -> Result<(), postcard::Error> {
+pub fn append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), postcard::Error> {
     postcard::serialize_with_flavor(value, Append(out))
 }
 

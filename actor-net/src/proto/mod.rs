@@ -1,0 +1,70 @@
+//! The protocol between nodes, sans IO: what the bytes of a stream mean,
+//! with no sockets, tasks or clocks in sight.
+//!
+//! Everything here is plain data and synchronous code, in the manner of
+//! quinn-proto: the machines are fed the bytes of a stream as they arrive
+//! (any chunking), report what they mean as events, and append what is to be
+//! sent to a buffer. The quinn-facing modules (`serve`, `forward`, `auth`)
+//! only move bytes between QUIC streams and these machines, so that every
+//! protocol rule can be tested (and fuzzed) without a network.
+//!
+//! - [`frame`]: length-prefixed frames with a size limit.
+//! - [`wire`]: the postcard messages inside frames, and the format version.
+//! - [`handshake`]: the cluster key proof exchanged on a new connection.
+//! - [`export`]: the export side of a stream (an `Open`, then requests in,
+//!   answers out).
+//! - [`caller`]: the calling side of a stream (requests out, answers in).
+
+pub mod caller;
+pub mod export;
+pub mod frame;
+pub mod handshake;
+pub mod wire;
+
+#[cfg(test)]
+mod props;
+
+use std::fmt;
+
+pub use frame::FrameError;
+
+/// Application close code: the cluster keys differ.
+pub const CLOSE_KEY_MISMATCH: u32 = 0x4b;
+/// Application close code: the peer broke the protocol.
+pub const CLOSE_PROTOCOL: u32 = 0x50;
+/// Application close code: the wire format versions differ.
+pub const CLOSE_VERSION: u32 = 0x56;
+/// Application close code: the node shuts down.
+pub const CLOSE_SHUTDOWN: u32 = 0x53;
+
+/// How a peer broke the protocol of a stream. The driver closes the peer's
+/// connection with [`CLOSE_PROTOCOL`] (a peer that does this is broken or
+/// hostile, and nothing else it sends can be trusted either).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// The framing itself: a frame over the limit, or cut short.
+    Frame(FrameError),
+    /// A frame that does not decode or comes out of turn.
+    Protocol(String),
+}
+
+impl Violation {
+    pub(crate) fn protocol(reason: impl Into<String>) -> Self {
+        Violation::Protocol(reason.into())
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::Frame(e) => write!(f, "{e}"),
+            Violation::Protocol(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl From<FrameError> for Violation {
+    fn from(e: FrameError) -> Self {
+        Violation::Frame(e)
+    }
+}
