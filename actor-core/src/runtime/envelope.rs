@@ -91,8 +91,8 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
     fn reject(self, _reason: StopReason) {}
 
     unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        // SAFETY (caller): the pointers are valid and exclusively ours until
-        // the slot empties.
+        // SAFETY: the caller guarantees the pointers are valid and ours alone
+        // until the slot empties, which outlasts these borrows.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let future = actor.handle(self.0, ctx);
         let handled = async move {
@@ -101,6 +101,8 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
                 Err(panic) => Err(handler_panicked::<M>(&*panic)),
             }
         };
+        // SAFETY: the future borrows only `actor` and `ctx`, which the caller
+        // keeps valid, unmoved and unused until the slot is empty.
         unsafe { put_traced::<M, _>(slot, handled) };
     }
 }
@@ -115,7 +117,8 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
     }
 
     unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        // SAFETY: as for `Told`.
+        // SAFETY: as for `Told`: the caller guarantees the pointers are valid
+        // and ours alone until the slot empties.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let Asked(message, reply) = self;
         let future = actor.handle(message, ctx);
@@ -135,6 +138,7 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
                 }
             }
         };
+        // SAFETY: as for `Told`: the future borrows only `actor` and `ctx`.
         unsafe { put_traced::<M, _>(slot, handled) };
     }
 }
@@ -154,12 +158,12 @@ unsafe fn put_traced<M, F: std::future::Future<Output = Outcome> + Send>(
     future: F,
 ) {
     let span = tracing::trace_span!("message", message = std::any::type_name::<M>());
-    unsafe {
-        if span.is_disabled() {
-            slot.put(future);
-        } else {
-            slot.put(tracing::Instrument::instrument(future, span));
-        }
+    if span.is_disabled() {
+        // SAFETY: the caller upholds `HandlerSlot::put`'s contract for `future`.
+        unsafe { slot.put(future) };
+    } else {
+        // SAFETY: as above; the span adds no borrow.
+        unsafe { slot.put(tracing::Instrument::instrument(future, span)) };
     }
 }
 
@@ -195,23 +199,25 @@ unsafe fn open_inline<A: Actor, C: Contents<A>>(
     ctx: *mut Context<A>,
     slot: &mut HandlerSlot,
 ) {
-    // SAFETY (caller): `place` holds a C written by `Envelope::seal`, read once.
+    // SAFETY: the caller guarantees `place` holds a C written inline by
+    // `Envelope::store` and not read before; it is read once, here.
     let contents = unsafe { place.as_ptr().cast::<C>().read() };
+    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers.
     unsafe { contents.install(actor, ctx, slot) }
 }
 
 unsafe fn discard_inline<C>(place: NonNull<u8>) {
-    // SAFETY (caller): `place` holds a C, dropped once.
+    // SAFETY: the caller guarantees `place` holds a live C, dropped once.
     unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<C>()) }
 }
 
 unsafe fn reject_inline<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
-    // SAFETY (caller): `place` holds a C, read once.
+    // SAFETY: the caller guarantees `place` holds a live C, read once.
     unsafe { place.as_ptr().cast::<C>().read() }.reject(reason);
 }
 
 unsafe fn reject_boxed<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
-    // SAFETY (caller): `place` holds a `Box<C>`, read once.
+    // SAFETY: the caller guarantees `place` holds a live `Box<C>`, read once.
     unsafe { place.as_ptr().cast::<Box<C>>().read() }.reject(reason);
 }
 
@@ -221,13 +227,15 @@ unsafe fn open_boxed<A: Actor, C: Contents<A>>(
     ctx: *mut Context<A>,
     slot: &mut HandlerSlot,
 ) {
-    // SAFETY (caller): `place` holds a `Box<C>` written by `Envelope::seal`.
+    // SAFETY: the caller guarantees `place` holds a `Box<C>` written by
+    // `Envelope::store` and not read before; it is read once, here.
     let contents = unsafe { place.as_ptr().cast::<Box<C>>().read() };
+    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers.
     unsafe { (*contents).install(actor, ctx, slot) }
 }
 
 unsafe fn discard_boxed<C>(place: NonNull<u8>) {
-    // SAFETY (caller): `place` holds a `Box<C>`, dropped once.
+    // SAFETY: the caller guarantees `place` holds a live `Box<C>`, dropped once.
     unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<Box<C>>()) }
 }
 
@@ -261,33 +269,41 @@ impl<A: Actor> Envelope<A> {
         }
     }
 
-    /// Takes the parcel back out of an envelope sealed from a `Parcel<M>`.
+    /// Takes the parcel back out, if the envelope holds an `M`; otherwise
+    /// hands the envelope back as it was.
     ///
-    /// # Safety
-    /// The envelope must have been sealed by `Envelope::seal::<M>`.
-    pub(crate) unsafe fn unseal<M: Message>(self) -> Parcel<M>
+    /// # Errors
+    /// The envelope itself, unopened, when its message is not an `M`.
+    pub(crate) fn unseal<M: Message>(self) -> Result<Parcel<M>, Self>
     where
         A: Handler<M>,
     {
+        // The one check: the contents are a `Told<M'>` or an `Asked<M'>` for
+        // the `M'` whose `TypeId` the table records.
+        if self.message_type() != TypeId::of::<M>() {
+            return Err(self);
+        }
         let mut this = mem::ManuallyDrop::new(self);
         let place = this.storage.as_mut_ptr().cast::<u8>();
-        // SAFETY (caller): the contents are a Told<M> or an Asked<M>, stored as
-        // the table says; `this` is not dropped, so they are read once.
-        unsafe {
-            if !this.operations.asked {
-                let Told(message) = take::<A, Told<M>>(place);
-                Parcel {
-                    message,
-                    reply: None,
-                }
-            } else {
-                let Asked(message, reply) = take::<A, Asked<M>>(place);
-                Parcel {
-                    message,
-                    reply: Some(reply),
-                }
+        let parcel = if this.operations.asked {
+            // SAFETY: the message type is `M` (checked above) and the table is
+            // an `Asked` one, so `store` wrote an `Asked<M>`, inline or boxed
+            // as `Table::<A, Asked<M>>::FITS` says, which is what `take`
+            // reads. `this` is never dropped, so the contents are read once.
+            let Asked(message, reply) = unsafe { take::<A, Asked<M>>(place) };
+            Parcel {
+                message,
+                reply: Some(reply),
             }
-        }
+        } else {
+            // SAFETY: as above, for a `Told<M>`.
+            let Told(message) = unsafe { take::<A, Told<M>>(place) };
+            Parcel {
+                message,
+                reply: None,
+            }
+        };
+        Ok(parcel)
     }
 
     /// The message type's name (a function, to keep it one word where stored).
@@ -309,7 +325,8 @@ impl<A: Actor> Envelope<A> {
     pub(crate) fn reject(self, reason: StopReason) {
         let mut this = mem::ManuallyDrop::new(self);
         let place = NonNull::from(&mut this.storage).cast::<u8>();
-        // SAFETY: the contents are taken once and `this` is never dropped.
+        // SAFETY: `operations` was built for the contents in `storage`; they
+        // are taken once and `this` is never dropped.
         unsafe { (this.operations.reject)(place, reason) }
     }
 
@@ -321,27 +338,34 @@ impl<A: Actor> Envelope<A> {
     pub(crate) unsafe fn open(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
         let mut this = mem::ManuallyDrop::new(self);
         let place = NonNull::from(&mut this.storage).cast::<u8>();
-        // SAFETY: the contents are opened once and `this` is never dropped.
+        // SAFETY: `operations` was built for the contents in `storage`; they
+        // are opened once and `this` is never dropped. The caller upholds the
+        // contract for `actor` and `ctx`.
         unsafe { (this.operations.open)(place, actor, ctx, slot) }
     }
 }
 
 /// Reads contents of type C out of storage, inline or boxed as C's size says.
+///
+/// # Safety
+/// `place` holds a live C as `Envelope::store` wrote it; it is read once.
 unsafe fn take<A: Actor, C: Contents<A>>(place: *mut u8) -> C {
-    // SAFETY (caller): `place` holds a C as `Envelope::store` wrote it.
-    unsafe {
-        if Table::<A, C>::FITS {
-            place.cast::<C>().read()
-        } else {
-            *place.cast::<Box<C>>().read()
-        }
+    if Table::<A, C>::FITS {
+        // SAFETY: the caller guarantees a C; `store` wrote it inline since it fits.
+        unsafe { place.cast::<C>().read() }
+    } else {
+        // SAFETY: the caller guarantees a C; `store` boxed it since it does not fit.
+        *unsafe { place.cast::<Box<C>>().read() }
     }
 }
 
 impl<A: Actor> Drop for Envelope<A> {
     fn drop(&mut self) {
         let place = NonNull::from(&mut self.storage).cast::<u8>();
-        // SAFETY: an envelope that is dropped was never opened or unsealed.
+        // SAFETY: `operations` was built for the contents in `storage`, and an
+        // envelope that is dropped was never opened, rejected or unsealed (those
+        // wrap it in `ManuallyDrop`), so they are still live.
         unsafe { (self.operations.discard)(place) }
     }
 }
+
