@@ -38,6 +38,9 @@
 //! fails only the actor it happens in, and whoever awaited a reply from it gets
 //! a typed [`Error`]. `docs/design.md` in the repository has the full story.
 
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 mod actor;
 mod actor_ref;
 mod blocking;
@@ -60,6 +63,7 @@ mod stop;
 mod supervisor;
 pub mod sync;
 mod timer;
+#[allow(unsafe_code)] // `WorkItem`'s drop takes its value out of a `ManuallyDrop`.
 pub mod work_queue;
 
 pub use actor::{Actor, BoxError, MailboxCapacity, DEFAULT_MAILBOX_CAPACITY};
