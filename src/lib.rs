@@ -33,6 +33,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(unsafe_code)]
+
 pub use actor_core as core;
 pub use actor_core::*;
 pub use actor_macros::{messages, Actor, Message};

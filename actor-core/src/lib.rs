@@ -38,6 +38,9 @@
 //! fails only the actor it happens in, and whoever awaited a reply from it gets
 //! a typed [`Error`]. `docs/design.md` in the repository has the full story.
 
+#![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 mod actor;
 mod actor_ref;
 mod blocking;

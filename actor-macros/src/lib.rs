@@ -382,6 +382,8 @@
 //!           use `Arc` instead of `Rc`, `Arc<Mutex<T>>` instead of `Rc<RefCell<T>>`, or make the type `Send`
 //! ```
 
+#![deny(unsafe_code)]
+
 mod actor;
 mod message;
 mod messages;

@@ -85,11 +85,10 @@ impl<A: Actor> Sealed<A> {
     where
         A: Handler<M>,
     {
-        if self.message_type() != TypeId::of::<M>() {
-            return Err(self);
-        }
-        // SAFETY: the envelope was sealed from a `Parcel<M>`: its type is `M`.
-        let parcel = unsafe { self.envelope.unseal::<M>() };
+        let parcel = self
+            .envelope
+            .unseal::<M>()
+            .map_err(|envelope| Sealed { envelope })?;
         Ok((
             parcel.message,
             parcel.reply.map(|sender| ReplyTo { sender }),

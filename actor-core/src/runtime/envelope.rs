@@ -91,8 +91,8 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
     fn reject(self, _reason: StopReason) {}
 
     unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        // SAFETY (caller): the pointers are valid and exclusively ours until
-        // the slot empties.
+        // SAFETY: the caller guarantees the pointers are valid and ours alone
+        // until the slot empties, which outlasts these borrows.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let future = actor.handle(self.0, ctx);
         let handled = async move {
@@ -101,6 +101,8 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
                 Err(panic) => Err(handler_panicked::<M>(&*panic)),
             }
         };
+        // SAFETY: the future borrows only `actor` and `ctx`, which the caller
+        // keeps valid, unmoved and unused until the slot is empty.
         unsafe { put_traced::<M, _>(slot, handled) };
     }
 }
@@ -115,7 +117,8 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
     }
 
     unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        // SAFETY: as for `Told`.
+        // SAFETY: as for `Told`: the caller guarantees the pointers are valid
+        // and ours alone until the slot empties.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let Asked(message, reply) = self;
         let future = actor.handle(message, ctx);
@@ -135,6 +138,7 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
                 }
             }
         };
+        // SAFETY: as for `Told`: the future borrows only `actor` and `ctx`.
         unsafe { put_traced::<M, _>(slot, handled) };
     }
 }
@@ -154,12 +158,12 @@ unsafe fn put_traced<M, F: std::future::Future<Output = Outcome> + Send>(
     future: F,
 ) {
     let span = tracing::trace_span!("message", message = std::any::type_name::<M>());
-    unsafe {
-        if span.is_disabled() {
-            slot.put(future);
-        } else {
-            slot.put(tracing::Instrument::instrument(future, span));
-        }
+    if span.is_disabled() {
+        // SAFETY: the caller upholds `HandlerSlot::put`'s contract for `future`.
+        unsafe { slot.put(future) };
+    } else {
+        // SAFETY: as above; the span adds no borrow.
+        unsafe { slot.put(tracing::Instrument::instrument(future, span)) };
     }
 }
 
@@ -195,23 +199,25 @@ unsafe fn open_inline<A: Actor, C: Contents<A>>(
     ctx: *mut Context<A>,
     slot: &mut HandlerSlot,
 ) {
-    // SAFETY (caller): `place` holds a C written by `Envelope::seal`, read once.
+    // SAFETY: the caller guarantees `place` holds a C written inline by
+    // `Envelope::store` and not read before; it is read once, here.
     let contents = unsafe { place.as_ptr().cast::<C>().read() };
+    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers.
     unsafe { contents.install(actor, ctx, slot) }
 }
 
 unsafe fn discard_inline<C>(place: NonNull<u8>) {
-    // SAFETY (caller): `place` holds a C, dropped once.
+    // SAFETY: the caller guarantees `place` holds a live C, dropped once.
     unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<C>()) }
 }
 
 unsafe fn reject_inline<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
-    // SAFETY (caller): `place` holds a C, read once.
+    // SAFETY: the caller guarantees `place` holds a live C, read once.
     unsafe { place.as_ptr().cast::<C>().read() }.reject(reason);
 }
 
 unsafe fn reject_boxed<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
-    // SAFETY (caller): `place` holds a `Box<C>`, read once.
+    // SAFETY: the caller guarantees `place` holds a live `Box<C>`, read once.
     unsafe { place.as_ptr().cast::<Box<C>>().read() }.reject(reason);
 }
 
@@ -221,13 +227,15 @@ unsafe fn open_boxed<A: Actor, C: Contents<A>>(
     ctx: *mut Context<A>,
     slot: &mut HandlerSlot,
 ) {
-    // SAFETY (caller): `place` holds a `Box<C>` written by `Envelope::seal`.
+    // SAFETY: the caller guarantees `place` holds a `Box<C>` written by
+    // `Envelope::store` and not read before; it is read once, here.
     let contents = unsafe { place.as_ptr().cast::<Box<C>>().read() };
+    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers.
     unsafe { (*contents).install(actor, ctx, slot) }
 }
 
 unsafe fn discard_boxed<C>(place: NonNull<u8>) {
-    // SAFETY (caller): `place` holds a `Box<C>`, dropped once.
+    // SAFETY: the caller guarantees `place` holds a live `Box<C>`, dropped once.
     unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<Box<C>>()) }
 }
 
@@ -261,33 +269,41 @@ impl<A: Actor> Envelope<A> {
         }
     }
 
-    /// Takes the parcel back out of an envelope sealed from a `Parcel<M>`.
+    /// Takes the parcel back out, if the envelope holds an `M`; otherwise
+    /// hands the envelope back as it was.
     ///
-    /// # Safety
-    /// The envelope must have been sealed by `Envelope::seal::<M>`.
-    pub(crate) unsafe fn unseal<M: Message>(self) -> Parcel<M>
+    /// # Errors
+    /// The envelope itself, unopened, when its message is not an `M`.
+    pub(crate) fn unseal<M: Message>(self) -> Result<Parcel<M>, Self>
     where
         A: Handler<M>,
     {
+        // The one check: the contents are a `Told<M'>` or an `Asked<M'>` for
+        // the `M'` whose `TypeId` the table records.
+        if self.message_type() != TypeId::of::<M>() {
+            return Err(self);
+        }
         let mut this = mem::ManuallyDrop::new(self);
         let place = this.storage.as_mut_ptr().cast::<u8>();
-        // SAFETY (caller): the contents are a Told<M> or an Asked<M>, stored as
-        // the table says; `this` is not dropped, so they are read once.
-        unsafe {
-            if !this.operations.asked {
-                let Told(message) = take::<A, Told<M>>(place);
-                Parcel {
-                    message,
-                    reply: None,
-                }
-            } else {
-                let Asked(message, reply) = take::<A, Asked<M>>(place);
-                Parcel {
-                    message,
-                    reply: Some(reply),
-                }
+        let parcel = if this.operations.asked {
+            // SAFETY: the message type is `M` (checked above) and the table is
+            // an `Asked` one, so `store` wrote an `Asked<M>`, inline or boxed
+            // as `Table::<A, Asked<M>>::FITS` says, which is what `take`
+            // reads. `this` is never dropped, so the contents are read once.
+            let Asked(message, reply) = unsafe { take::<A, Asked<M>>(place) };
+            Parcel {
+                message,
+                reply: Some(reply),
             }
-        }
+        } else {
+            // SAFETY: as above, for a `Told<M>`.
+            let Told(message) = unsafe { take::<A, Told<M>>(place) };
+            Parcel {
+                message,
+                reply: None,
+            }
+        };
+        Ok(parcel)
     }
 
     /// The message type's name (a function, to keep it one word where stored).
@@ -309,7 +325,8 @@ impl<A: Actor> Envelope<A> {
     pub(crate) fn reject(self, reason: StopReason) {
         let mut this = mem::ManuallyDrop::new(self);
         let place = NonNull::from(&mut this.storage).cast::<u8>();
-        // SAFETY: the contents are taken once and `this` is never dropped.
+        // SAFETY: `operations` was built for the contents in `storage`; they
+        // are taken once and `this` is never dropped.
         unsafe { (this.operations.reject)(place, reason) }
     }
 
@@ -321,27 +338,394 @@ impl<A: Actor> Envelope<A> {
     pub(crate) unsafe fn open(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
         let mut this = mem::ManuallyDrop::new(self);
         let place = NonNull::from(&mut this.storage).cast::<u8>();
-        // SAFETY: the contents are opened once and `this` is never dropped.
+        // SAFETY: `operations` was built for the contents in `storage`; they
+        // are opened once and `this` is never dropped. The caller upholds the
+        // contract for `actor` and `ctx`.
         unsafe { (this.operations.open)(place, actor, ctx, slot) }
     }
 }
 
 /// Reads contents of type C out of storage, inline or boxed as C's size says.
+///
+/// # Safety
+/// `place` holds a live C as `Envelope::store` wrote it; it is read once.
 unsafe fn take<A: Actor, C: Contents<A>>(place: *mut u8) -> C {
-    // SAFETY (caller): `place` holds a C as `Envelope::store` wrote it.
-    unsafe {
-        if Table::<A, C>::FITS {
-            place.cast::<C>().read()
-        } else {
-            *place.cast::<Box<C>>().read()
-        }
+    if Table::<A, C>::FITS {
+        // SAFETY: the caller guarantees a C; `store` wrote it inline since it fits.
+        unsafe { place.cast::<C>().read() }
+    } else {
+        // SAFETY: the caller guarantees a C; `store` boxed it since it does not fit.
+        *unsafe { place.cast::<Box<C>>().read() }
     }
 }
 
 impl<A: Actor> Drop for Envelope<A> {
     fn drop(&mut self) {
         let place = NonNull::from(&mut self.storage).cast::<u8>();
-        // SAFETY: an envelope that is dropped was never opened or unsealed.
+        // SAFETY: `operations` was built for the contents in `storage`, and an
+        // envelope that is dropped was never opened, rejected or unsealed (those
+        // wrap it in `ManuallyDrop`), so they are still live.
         unsafe { (self.operations.discard)(place) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The envelope's matrix: inline or boxed contents, told or asked, and
+    //! each of the three ways out (opened by the handler, rejected with a
+    //! reason, discarded unopened), plus unsealing. Every message counts its
+    //! drops: each must be dropped exactly once, whichever way it leaves.
+
+    use std::cell::Cell as StdCell;
+    use std::sync::Arc;
+    use std::task::{Context as TaskContext, Poll, Waker};
+
+    use tokio::sync::oneshot::error::TryRecvError;
+
+    use super::*;
+    use crate::id::ActorId;
+    use crate::runtime::Cell;
+
+    thread_local! {
+        /// Drops of `Tracker`s on this thread (each test runs on its own).
+        static DROPS: StdCell<usize> = const { StdCell::new(0) };
+    }
+
+    fn drops() -> usize {
+        DROPS.with(StdCell::get)
+    }
+
+    /// Counts its drop; zero-sized, so a message made of it stays zero-sized.
+    struct Tracker;
+
+    impl Drop for Tracker {
+        fn drop(&mut self) {
+            DROPS.with(|d| d.set(d.get() + 1));
+        }
+    }
+
+    trait Payload: Send + 'static {
+        fn make(seed: u64) -> Self;
+        fn value(&self) -> u64;
+    }
+
+    impl Payload for () {
+        fn make(_: u64) -> Self {}
+        fn value(&self) -> u64 {
+            0
+        }
+    }
+
+    impl<const N: usize> Payload for [u64; N] {
+        fn make(seed: u64) -> Self {
+            std::array::from_fn(|i| seed + i as u64)
+        }
+        fn value(&self) -> u64 {
+            self.iter().sum()
+        }
+    }
+
+    /// Over-aligned: never fits the word-aligned inline storage.
+    #[repr(align(64))]
+    struct Aligned(u64);
+
+    impl Payload for Aligned {
+        fn make(seed: u64) -> Self {
+            Aligned(seed)
+        }
+        fn value(&self) -> u64 {
+            self.0
+        }
+    }
+
+    /// A test message: a payload, and a tracker counting the message's drop.
+    struct Msg<P> {
+        payload: P,
+        _tracker: Tracker,
+    }
+
+    impl<P: Payload> Msg<P> {
+        fn new(seed: u64) -> Self {
+            Msg {
+                payload: P::make(seed),
+                _tracker: Tracker,
+            }
+        }
+
+        fn assert_aligned(&self) {
+            let address = std::ptr::from_ref(self) as usize;
+            assert_eq!(address % mem::align_of::<Self>(), 0, "a misaligned message");
+        }
+    }
+
+    impl<P: Payload> Message for Msg<P> {
+        type Reply = u64;
+    }
+
+    /// An actor that sums the values of what it handles.
+    #[derive(Default)]
+    struct Probe {
+        handled: u64,
+        messages: usize,
+    }
+
+    impl Actor for Probe {}
+
+    impl<P: Payload> Handler<Msg<P>> for Probe {
+        async fn handle(&mut self, msg: Msg<P>, _ctx: &mut Context<Self>) -> u64 {
+            msg.assert_aligned();
+            self.handled += msg.payload.value();
+            self.messages += 1;
+            msg.payload.value()
+        }
+    }
+
+    type Small = Msg<[u64; 2]>; // told and asked inline
+    type Medium = Msg<[u64; 3]>; // told inline, asked boxed
+    type Big = Msg<[u64; 8]>; // boxed
+    type Zst = Msg<()>;
+    type Over = Msg<Aligned>;
+
+    fn fits<C: Contents<Probe>>() -> bool {
+        Table::<Probe, C>::FITS
+    }
+
+    #[test]
+    fn the_test_messages_cover_inline_and_boxed() {
+        assert!(fits::<Told<Small>>() && fits::<Asked<Small>>());
+        assert!(fits::<Told<Medium>>() && !fits::<Asked<Medium>>());
+        assert!(!fits::<Told<Big>>() && !fits::<Asked<Big>>());
+        assert!(fits::<Told<Zst>>() && fits::<Asked<Zst>>());
+        assert_eq!(mem::size_of::<Zst>(), 0);
+        assert!(!fits::<Told<Over>>() && !fits::<Asked<Over>>());
+        assert_eq!(mem::align_of::<Over>(), 64);
+    }
+
+    /// An actor, its context, and a handler slot, as a message loop has them.
+    struct Harness {
+        actor: Probe,
+        ctx: Context<Probe>,
+        slot: HandlerSlot,
+    }
+
+    impl Harness {
+        fn new() -> Self {
+            let cell = Arc::new(Cell::<Probe>::new(ActorId::next("Probe"), 8));
+            Harness {
+                actor: Probe::default(),
+                ctx: Context::new(cell, None),
+                slot: HandlerSlot::new(),
+            }
+        }
+
+        /// Opens the envelope and runs its handler to the end.
+        fn open(&mut self, envelope: Envelope<Probe>) -> Outcome {
+            // SAFETY: the actor and context are fields of `self`, borrowed
+            // mutably for this whole call, and the slot is emptied before it
+            // returns (the handler completes; `clear` otherwise).
+            unsafe { envelope.open(&mut self.actor, &mut self.ctx, &mut self.slot) };
+            let mut cx = TaskContext::from_waker(Waker::noop());
+            let outcome = match self.slot.poll(&mut cx) {
+                Poll::Ready(outcome) => outcome,
+                Poll::Pending => {
+                    self.slot.clear();
+                    panic!("the test handlers never wait");
+                }
+            };
+            assert!(self.slot.is_empty());
+            outcome
+        }
+    }
+
+    fn told<M: Message>(message: M) -> Envelope<Probe>
+    where
+        Probe: Handler<M>,
+    {
+        Envelope::seal(Parcel {
+            message,
+            reply: None,
+        })
+    }
+
+    fn asked<M: Message>(
+        message: M,
+    ) -> (
+        Envelope<Probe>,
+        oneshot::Receiver<Result<M::Reply, StopReason>>,
+    )
+    where
+        Probe: Handler<M>,
+    {
+        let (reply, answer) = oneshot::channel();
+        let envelope = Envelope::seal(Parcel {
+            message,
+            reply: Some(reply),
+        });
+        (envelope, answer)
+    }
+
+    /// Every path, for one message type.
+    fn every_path<P: Payload>()
+    where
+        Probe: Handler<Msg<P>>,
+    {
+        let start = drops();
+        let expected = P::make(7).value();
+
+        // Told, opened: handled once, dropped once.
+        let mut harness = Harness::new();
+        let envelope = told(Msg::<P>::new(7));
+        assert_eq!(envelope.message_type(), TypeId::of::<Msg<P>>());
+        assert!(!envelope.is_asked());
+        assert_eq!((envelope.message_name())(), std::any::type_name::<Msg<P>>());
+        assert_eq!(harness.open(envelope), Ok(()));
+        assert_eq!(
+            (harness.actor.messages, harness.actor.handled),
+            (1, expected)
+        );
+        assert_eq!(drops(), start + 1);
+
+        // Asked, opened: the asker gets the reply.
+        let (envelope, mut answer) = asked(Msg::<P>::new(7));
+        assert!(envelope.is_asked());
+        assert_eq!(harness.open(envelope), Ok(()));
+        assert_eq!(answer.try_recv(), Ok(Ok(expected)));
+        assert_eq!(harness.actor.messages, 2);
+        assert_eq!(drops(), start + 2);
+
+        // Told, rejected: dropped, unhandled.
+        told(Msg::<P>::new(7)).reject(StopReason::Killed);
+        assert_eq!(drops(), start + 3);
+
+        // Asked, rejected: the asker gets the reason.
+        let (envelope, mut answer) = asked(Msg::<P>::new(7));
+        envelope.reject(StopReason::failed("refused"));
+        assert_eq!(answer.try_recv(), Ok(Err(StopReason::failed("refused"))));
+        assert_eq!(drops(), start + 4);
+
+        // Told, discarded (say, with the mailbox).
+        drop(told(Msg::<P>::new(7)));
+        assert_eq!(drops(), start + 5);
+
+        // Asked, discarded: the asker's channel closes.
+        let (envelope, mut answer) = asked(Msg::<P>::new(7));
+        drop(envelope);
+        assert_eq!(answer.try_recv(), Err(TryRecvError::Closed));
+        assert_eq!(drops(), start + 6);
+
+        assert_eq!(
+            harness.actor.messages, 2,
+            "only opened messages are handled"
+        );
+
+        // Unsealed as its own type: the parcel comes back whole.
+        let parcel = told(Msg::<P>::new(7))
+            .unseal::<Msg<P>>()
+            .unwrap_or_else(|_| panic!("unsealed as its own type"));
+        assert!(parcel.reply.is_none());
+        parcel.message.assert_aligned();
+        assert_eq!(parcel.message.payload.value(), expected);
+        assert_eq!(drops(), start + 6, "unsealing drops nothing");
+        drop(parcel);
+        assert_eq!(drops(), start + 7);
+
+        let (envelope, mut answer) = asked(Msg::<P>::new(7));
+        let parcel = envelope
+            .unseal::<Msg<P>>()
+            .unwrap_or_else(|_| panic!("unsealed as its own type"));
+        parcel.message.assert_aligned();
+        let reply = parcel
+            .reply
+            .expect("an asked parcel keeps its reply channel");
+        reply.send(Ok(3)).expect("the asker is waiting");
+        assert_eq!(answer.try_recv(), Ok(Ok(3)));
+        drop(parcel.message);
+        assert_eq!(drops(), start + 8);
+    }
+
+    #[test]
+    fn every_path_drops_each_message_once() {
+        every_path::<[u64; 2]>();
+        every_path::<[u64; 3]>();
+        every_path::<[u64; 8]>();
+        every_path::<()>();
+        every_path::<Aligned>();
+    }
+
+    /// Unsealing as another type hands back the envelope intact, and it still
+    /// opens as its own.
+    fn wrong_type<P: Payload, Q: Payload>()
+    where
+        Probe: Handler<Msg<P>> + Handler<Msg<Q>>,
+    {
+        let start = drops();
+        let expected = P::make(5).value();
+        let mut harness = Harness::new();
+
+        let envelope = match told(Msg::<P>::new(5)).unseal::<Msg<Q>>() {
+            Ok(_) => panic!("unsealed as the wrong type"),
+            Err(envelope) => envelope,
+        };
+        assert_eq!(drops(), start, "nothing dropped");
+        assert_eq!(envelope.message_type(), TypeId::of::<Msg<P>>());
+        assert!(!envelope.is_asked());
+        assert_eq!(harness.open(envelope), Ok(()));
+        assert_eq!(harness.actor.handled, expected);
+        assert_eq!(drops(), start + 1);
+
+        let (envelope, mut answer) = asked(Msg::<P>::new(5));
+        let envelope = match envelope.unseal::<Msg<Q>>() {
+            Ok(_) => panic!("unsealed as the wrong type"),
+            Err(envelope) => envelope,
+        };
+        assert!(envelope.is_asked());
+        assert_eq!(
+            answer.try_recv(),
+            Err(TryRecvError::Empty),
+            "the asker still waits"
+        );
+        let parcel = envelope
+            .unseal::<Msg<P>>()
+            .unwrap_or_else(|_| panic!("unsealed as its own type"));
+        assert_eq!(parcel.message.payload.value(), expected);
+        drop(parcel);
+        assert_eq!(answer.try_recv(), Err(TryRecvError::Closed));
+        assert_eq!(drops(), start + 2);
+    }
+
+    #[test]
+    fn unsealing_as_another_type_returns_the_envelope_intact() {
+        wrong_type::<[u64; 2], [u64; 3]>();
+        wrong_type::<[u64; 3], [u64; 2]>();
+        wrong_type::<[u64; 8], ()>();
+        wrong_type::<(), [u64; 8]>();
+        wrong_type::<Aligned, [u64; 2]>();
+    }
+
+    /// A handler that panics: the asker is told why, and the message (moved
+    /// into the handler) is still dropped once.
+    struct Boom(Tracker);
+
+    impl Message for Boom {
+        type Reply = ();
+    }
+
+    impl Handler<Boom> for Probe {
+        async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) {
+            let _message = msg;
+            panic!("boom");
+        }
+    }
+
+    #[test]
+    fn a_panicking_handler_fails_the_asker_and_drops_the_message_once() {
+        let start = drops();
+        let mut harness = Harness::new();
+        let (envelope, mut answer) = asked(Boom(Tracker));
+        let outcome = harness.open(envelope);
+        let failure = outcome.expect_err("the handler panicked");
+        assert!(failure.to_string().contains("boom"), "{failure}");
+        assert_eq!(answer.try_recv(), Ok(Err(failure)));
+        assert_eq!(drops(), start + 1);
     }
 }

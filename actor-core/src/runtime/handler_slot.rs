@@ -159,13 +159,14 @@ unsafe fn poll_in_place<F: Future<Output = Outcome>>(
     place: NonNull<u8>,
     cx: &mut Context<'_>,
 ) -> Poll<Outcome> {
-    // SAFETY (caller): `place` holds a live F that never moves while occupied.
+    // SAFETY: the caller guarantees `place` holds a live F; it never moves
+    // while the slot is occupied, so pinning it in place is sound.
     let future = unsafe { std::pin::Pin::new_unchecked(&mut *place.as_ptr().cast::<F>()) };
     future.poll(cx)
 }
 
 unsafe fn drop_in_place<F>(place: NonNull<u8>) {
-    // SAFETY (caller): `place` holds a live F, dropped once.
+    // SAFETY: the caller guarantees `place` holds a live F, dropped once.
     unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<F>()) }
 }
 
@@ -191,6 +192,8 @@ mod tests {
             let big = [round; 32];
             let guard = CountDrops(drops.clone());
             let out = &mut total;
+            // SAFETY: the future borrows `total` mutably, which is not touched
+            // until the slot is empty again (the future completes below).
             unsafe {
                 slot.put(async move {
                     let _g = guard;
@@ -204,6 +207,7 @@ mod tests {
         }
         assert_eq!(total, 32 * 3);
         assert_eq!(drops.load(Ordering::SeqCst), 3);
+        // SAFETY: the future borrows nothing.
         unsafe { slot.put(async { Ok(()) }) };
         assert!(!slot.is_empty());
     }
@@ -213,6 +217,7 @@ mod tests {
         let drops = Arc::new(AtomicUsize::new(0));
         let mut slot = HandlerSlot::new();
         let guard = CountDrops(drops.clone());
+        // SAFETY: the future borrows nothing (it owns `guard`).
         unsafe {
             slot.put(async move {
                 let _g = guard;

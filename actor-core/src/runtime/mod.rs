@@ -36,18 +36,29 @@
 //!   before the actor or context is dropped or moved.
 //! - **Envelope** (`envelope.rs`): the inline storage holds exactly the value
 //!   its operations table was built for; the table's functions are the only
-//!   code that reads it, and each envelope is opened, rejected or discarded
-//!   exactly once.
+//!   code that reads it, and each envelope is opened, rejected, discarded or
+//!   unsealed exactly once. Unsealing (taking the typed parcel back) is safe:
+//!   it compares the table's `TypeId` with the one asked for.
+//! - **Message loop** (`message_loop.rs`): holds the actor and its context as
+//!   raw pointers for the handler slot (above), and so implements `Send` by
+//!   hand.
 //! - **Panic guard** (`panic_guard.rs`): structural pinning of the wrapped
 //!   future; it is never moved out of its pin.
 //!
-//! Everything else in the crate is safe code.
+//! These four modules are the only ones allowed `unsafe` (`#[allow(unsafe_code)]`
+//! on their `mod` items; the crate denies it), besides `work_queue`, whose
+//! `WorkItem` takes its value out of a `ManuallyDrop` in its `Drop`. Every
+//! `unsafe` block says what it relies on in a `// SAFETY:` comment.
 
 pub(crate) mod actor_cell;
+#[allow(unsafe_code)]
 pub(crate) mod envelope;
+#[allow(unsafe_code)]
 pub(crate) mod handler_slot;
 pub(crate) mod mailbox;
+#[allow(unsafe_code)]
 pub(crate) mod message_loop;
+#[allow(unsafe_code)]
 pub(crate) mod panic_guard;
 pub(crate) mod send;
 pub(crate) mod supervised;

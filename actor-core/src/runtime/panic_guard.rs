@@ -57,6 +57,8 @@ impl<F: Future, A: Actor> Future for Hook<'_, F, A> {
         if this.cell.mailbox.interrupt() == Interrupt::Now {
             return Poll::Ready(Hooked::Killed);
         }
+        // SAFETY: `this` came from a pinned `Hook`, and `future` is pinned
+        // structurally: it is never moved out of `this`.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
         match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Ready(output)) => Poll::Ready(Hooked::Done(output)),

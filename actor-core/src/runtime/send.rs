@@ -48,8 +48,7 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
             ),
             Refused::Closed(e) => (e, Error::Stopped { actor: self.id }),
         };
-        // SAFETY: sealed from a Parcel<M> just above.
-        let parcel = unsafe { envelope.unseal::<M>() };
+        let parcel = unseal(envelope);
         Err(SendError {
             error,
             message: parcel.message,
@@ -64,8 +63,6 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
     ) -> Poll<Result<(), Parcel<M>>> {
         let mut envelope = parcel.take().map(Envelope::seal);
         let polled = self.mailbox.poll_push(cx, &mut envelope, ticket);
-        // SAFETY: every envelope here was sealed from a Parcel<M>.
-        let unseal = |e: Envelope<A>| unsafe { e.unseal::<M>() };
         if let Some(waiting) = envelope {
             *parcel = Some(unseal(waiting));
         }
@@ -90,6 +87,16 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
                 }
             }
         })
+    }
+}
+
+/// Takes back a parcel that the mailbox refused or kept waiting: every
+/// envelope handed back to a `MessageSink<M>` was sealed by it from a
+/// `Parcel<M>`, so its type is `M`.
+fn unseal<A: Handler<M>, M: Message>(envelope: Envelope<A>) -> Parcel<M> {
+    match envelope.unseal::<M>() {
+        Ok(parcel) => parcel,
+        Err(_) => unreachable!("a sink of M is handed back only the envelopes of M it sealed"),
     }
 }
 

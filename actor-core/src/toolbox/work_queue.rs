@@ -59,7 +59,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -285,7 +284,7 @@ impl<T: Send + 'static> WorkQueue<T> {
             Ok(entry) => Ok(WorkItem {
                 id: entry.id,
                 deliveries: entry.deliveries,
-                value: ManuallyDrop::new(entry.value),
+                value: Some(entry.value),
                 queue: self.client.door().clone(),
                 acknowledged: false,
             }),
@@ -378,8 +377,9 @@ impl<T: Send + 'static> WorkQueue<T> {
 pub struct WorkItem<T> {
     id: WorkId,
     deliveries: u32,
-    /// Moved out exactly once, in `Drop`.
-    value: ManuallyDrop<T>,
+    /// `Some` until `Drop` moves it out (an `Option` rather than a
+    /// `ManuallyDrop`, so that the toolbox needs no `unsafe`).
+    value: Option<T>,
     queue: Arc<dyn Door<Entry<T>>>,
     acknowledged: bool,
 }
@@ -426,21 +426,27 @@ impl<T> Deref for WorkItem<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.value
+        match &self.value {
+            Some(value) => value,
+            None => unreachable!("a work item's value is taken only in its drop"),
+        }
     }
 }
 
 impl<T> DerefMut for WorkItem<T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.value
+        match &mut self.value {
+            Some(value) => value,
+            None => unreachable!("a work item's value is taken only in its drop"),
+        }
     }
 }
 
 impl<T> Drop for WorkItem<T> {
     fn drop(&mut self) {
-        // SAFETY: `value` is initialised until here, and nothing uses it
-        // after: this is the only place it is taken, and `drop` runs once.
-        let value = unsafe { ManuallyDrop::take(&mut self.value) };
+        let Some(value) = self.value.take() else {
+            return;
+        };
         if !self.acknowledged {
             // The queue's mailbox is unbounded, and this lease keeps the
             // queue alive: the message is refused only if the runtime is
@@ -459,7 +465,7 @@ impl<T: fmt::Debug> fmt::Debug for WorkItem<T> {
         f.debug_struct("WorkItem")
             .field("id", &self.id)
             .field("deliveries", &self.deliveries)
-            .field("value", &*self.value)
+            .field("value", &**self)
             .field("queue", &self.queue.id())
             .finish()
     }
