@@ -22,7 +22,7 @@ pub enum StopReason {
     /// A handler or a lifecycle hook panicked or returned an error. The text is
     /// the panic message or the error, prefixed with where it happened.
     Failed(Arc<str>),
-    /// The program of a [`Port`](crate::port::Port) exited with this nonzero
+    /// The program an actor stood for (a toolbox `Port`, say) exited with this nonzero
     /// status (a zero status ends the port with [`StopReason::Normal`]).
     ExitStatus(i32),
 }
