@@ -1,14 +1,45 @@
 //! Core runtime benchmarks, each next to a hand-written tokio baseline measured
 //! in the same run.
 //!
-//! Run: `cargo bench --bench core` (add `-- --quick` for a short run, or a
-//! workload name such as `-- ring` to run one).
+//! Run: `cargo bench --bench core` (add `-- --quick` for a short run, a
+//! workload name such as `-- ring` to run one, `--rounds N`, and
+//! `--current-thread` or `--multi-thread` for one runtime).
 //!
 //! The baseline is what one would write without a framework: a tokio task that
 //! owns a `u64` and reads a bounded `tokio::sync::mpsc::channel(64)`, replying
 //! through a `oneshot`. Every workload runs on a `current_thread` runtime and on
 //! a `multi_thread` runtime with 2 workers. The cost column is
-//! baseline rate / our rate: 1.0x is as cheap as the raw channel.
+//! baseline rate / our rate: 1.0x is as cheap as the raw channel. Each figure
+//! is reported as the median over the rounds with its range (min-max);
+//! baseline and actor alternate within each round.
+//!
+//! Each baseline does exactly the work its actor side does, no more and no
+//! less, and only the same part is timed:
+//!
+//! - **tell**: `spawn(Counter { count: 0 })`, N x `tell(Add(1))`, one
+//!   `ask(Get)`; against `raw_counter(0)`, N x `send(Add(1))`, one `Get` with
+//!   a `oneshot`. Timed: the N messages and the ask.
+//! - **fan-in**: the same from 2 spawned sender tasks (each with a clone of
+//!   the reference, or of the `Sender`), joined, then the ask. Timed: from
+//!   spawning the senders to the ask's answer.
+//! - **ask**: `spawn(Counter { count: 7 })` and N sequential `ask(Get)`;
+//!   against `raw_counter(7)` and N sequential `Get`s. Timed: each round trip.
+//! - **ring**: 1,000 `RingNode` actors, each told its successor (an `ask(Link)`
+//!   each, untimed), a `Token` told around; against 1,000 tasks, each holding
+//!   the next one's `Sender`. Each hop counts itself in an atomic in both.
+//!   Timed: from the first tell to the last hop's `Notify`.
+//! - **spawn**: N x `spawn(Counter { count: 1 })`, one `ask(Get)` each, `stop()`
+//!   each, `join()` each; against N x `raw_counter(1)`, one `Get` each, each
+//!   `Sender` dropped (the task then ends, as an actor whose mailbox was
+//!   closed does), each `JoinHandle` awaited. Timed: all of it.
+//! - **restart**: one supervised `Counter` (one-for-one, unlimited intensity):
+//!   `tell(Fail)` (or `tell(Crash)`, a panic), then `ask(Get)`, answered by
+//!   its next instance; against `spawn(Counter { count: 1 })` and its first
+//!   `ask(Get)`, and `raw_counter(1)` and its first `Get` (the spawned ones are
+//!   kept alive until the round ends, in both). Timed: each one.
+//! - **idle**: N x `spawn(Counter { count: 1 })`, one `ask(Get)` each, kept
+//!   alive; against N x `raw_counter(1)`, one `Get` each, kept alive. Measured:
+//!   resident memory growth per one, in a fresh process.
 //!
 //! Each workload asserts its count, so a broken runtime cannot report a figure.
 
@@ -22,7 +53,7 @@ use std::time::{Duration, Instant};
 use actor::prelude::*;
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use harness::{median, on_worker, options, percentile, runtime};
+use harness::{median, on_worker, options, percentile, runtime, Spread};
 
 // ---------------------------------------------------------------- the actor
 
@@ -61,11 +92,13 @@ enum Command {
     Get(oneshot::Sender<u64>),
 }
 
-/// The raw-tokio counter: a task owning a `u64`, reading a bounded channel.
-fn raw_counter() -> (mpsc::Sender<Command>, tokio::task::JoinHandle<()>) {
+/// The raw-tokio counter: a task owning a `u64` (starting at `initial`, as
+/// `Counter { count: initial }` does), reading a bounded channel; it ends when
+/// every `Sender` is gone, as an actor does when its last reference is.
+fn raw_counter(initial: u64) -> (mpsc::Sender<Command>, tokio::task::JoinHandle<()>) {
     let (tx, mut rx) = mpsc::channel(64);
     let task = tokio::spawn(async move {
-        let mut count = 0u64;
+        let mut count = initial;
         while let Some(command) = rx.recv().await {
             match command {
                 Command::Add(n) => count += n,
@@ -109,7 +142,7 @@ async fn tell_actor(messages: u64) -> Duration {
 }
 
 async fn tell_raw(messages: u64) -> Duration {
-    let (tx, _task) = raw_counter();
+    let (tx, _task) = raw_counter(0);
     let start = Instant::now();
     for _ in 0..messages {
         tx.send(Command::Add(1)).await.expect("raw counter alive");
@@ -143,7 +176,7 @@ async fn fan_in_actor(senders: u64, each: u64) -> Duration {
 }
 
 async fn fan_in_raw(senders: u64, each: u64) -> Duration {
-    let (tx, _task) = raw_counter();
+    let (tx, _task) = raw_counter(0);
     let start = Instant::now();
     let tasks: Vec<_> = (0..senders)
         .map(|_| {
@@ -181,8 +214,7 @@ async fn ask_actor(asks: usize) -> (Duration, Vec<Duration>) {
 }
 
 async fn ask_raw(asks: usize) -> (Duration, Vec<Duration>) {
-    let (tx, _task) = raw_counter();
-    tx.send(Command::Add(7)).await.expect("raw counter alive");
+    let (tx, _task) = raw_counter(7);
     let mut latencies = Vec::with_capacity(asks);
     let start = Instant::now();
     for _ in 0..asks {
@@ -320,15 +352,9 @@ async fn spawn_actor(count: usize) -> Duration {
 
 async fn spawn_raw(count: usize) -> Duration {
     let start = Instant::now();
-    let counters: Vec<_> = (0..count)
-        .map(|_| {
-            let (tx, task) = raw_counter();
-            (tx, task)
-        })
-        .collect();
+    let counters: Vec<_> = (0..count).map(|_| raw_counter(1)).collect();
     let mut total = 0;
     for (tx, _) in &counters {
-        tx.send(Command::Add(1)).await.expect("raw counter alive");
         total += raw_get(tx).await;
     }
     let mut tasks = Vec::with_capacity(count);
@@ -450,6 +476,23 @@ async fn spawn_latencies(count: usize) -> Vec<Duration> {
     latencies
 }
 
+/// The same with raw counters: `raw_counter(1)` until it answers a `Get`.
+async fn raw_spawn_latencies(count: usize) -> Vec<Duration> {
+    let mut latencies = Vec::with_capacity(count);
+    let mut counters = Vec::with_capacity(count);
+    for _ in 0..count {
+        let t = Instant::now();
+        let counter = raw_counter(1);
+        let answer = raw_get(&counter.0).await;
+        latencies.push(t.elapsed());
+        assert_eq!(answer, 1);
+        counters.push(counter);
+    }
+    drop(counters);
+    latencies.sort_unstable();
+    latencies
+}
+
 fn resident_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: usize = statm
@@ -471,9 +514,8 @@ async fn idle(count: usize, raw: bool) -> f64 {
     let before = resident_bytes();
     let mut total = 0;
     let elapsed = if raw {
-        let counters: Vec<_> = (0..count).map(|_| raw_counter()).collect();
+        let counters: Vec<_> = (0..count).map(|_| raw_counter(1)).collect();
         for (tx, _) in &counters {
-            tx.send(Command::Add(1)).await.expect("raw counter alive");
             total += raw_get(tx).await;
         }
         let grown = resident_bytes().saturating_sub(before);
@@ -511,36 +553,83 @@ fn idle_in_child(count: usize, raw: bool, multi: bool) -> f64 {
         .expect("the idle child prints bytes per actor")
 }
 
-/// Runs baseline and ours alternately `rounds` times; returns median rates
-/// (operations per second) as (baseline, ours).
+// Each measured run goes through a function of its own, never inlined, so that
+// a profiler can count just that run: on `current_thread` every task of the
+// workload is polled inside it, e.g.
+// `valgrind --tool=callgrind --toggle-collect='*measure_actor*' <bench> --quick tell --current-thread`.
+
+#[inline(never)]
+fn measure_baseline<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    workload: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    on_worker(rt, workload)
+}
+
+#[inline(never)]
+fn measure_actor<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    workload: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    on_worker(rt, workload)
+}
+
+#[inline(never)]
+fn measure_restart_fail(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Duration> {
+    on_worker(rt, restart_latencies(n, Failure::Fail))
+}
+
+#[inline(never)]
+fn measure_restart_panic(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Duration> {
+    on_worker(rt, restart_latencies(n, Failure::Panic))
+}
+
+/// Rates (operations per second) of each round, baseline and ours.
+struct Rounds {
+    base: Vec<f64>,
+    ours: Vec<f64>,
+}
+
+/// Runs baseline and ours alternately `rounds` times.
 fn compare<B, O, BF, OF>(
     rt: &tokio::runtime::Runtime,
     rounds: usize,
     ops: f64,
     baseline: B,
     ours: O,
-) -> (f64, f64)
+) -> Rounds
 where
     B: Fn() -> BF,
     O: Fn() -> OF,
     BF: std::future::Future<Output = Duration> + Send + 'static,
     OF: std::future::Future<Output = Duration> + Send + 'static,
 {
-    let mut base = Vec::new();
-    let mut mine = Vec::new();
+    let mut r = Rounds {
+        base: Vec::new(),
+        ours: Vec::new(),
+    };
     for _ in 0..rounds {
-        base.push(ops / on_worker(rt, baseline()).as_secs_f64());
-        mine.push(ops / on_worker(rt, ours()).as_secs_f64());
+        r.base
+            .push(ops / measure_baseline(rt, baseline()).as_secs_f64());
+        r.ours.push(ops / measure_actor(rt, ours()).as_secs_f64());
     }
-    (median(base), median(mine))
+    r
 }
 
-fn report(workload: &str, flavor: &str, unit: &str, (baseline, ours): (f64, f64)) {
+/// `median (min-max)` of the per-round ratios `a[i] / b[i]`.
+fn ratios(a: &[f64], b: &[f64]) -> String {
+    let r: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    Spread::of(&r).show(1.0, 2)
+}
+
+fn report(workload: &str, flavor: &str, unit: &str, r: &Rounds) {
+    let (base, ours) = (Spread::of(&r.base), Spread::of(&r.ours));
     println!(
-        "{workload:<10} {flavor:<14} baseline {:>12.0} {unit}/s   actor {:>12.0} {unit}/s   cost {:.2}x",
-        baseline,
-        ours,
-        baseline / ours
+        "{workload:<10} {flavor:<15} baseline {} M {unit}/s   actor {} M {unit}/s   cost {:.2}x (per round {})",
+        base.show(1e6, 2),
+        ours.show(1e6, 2),
+        base.median / ours.median,
+        ratios(&r.base, &r.ours),
     );
 }
 
@@ -557,10 +646,10 @@ fn main() {
     let opts = options(5);
     let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
     println!(
-        "actor core benchmarks: {} rounds, median; cost = baseline rate / actor rate (1.00x = as cheap as raw tokio)",
+        "actor core benchmarks: {} rounds, median (min-max); cost = baseline rate / actor rate (1.00x = as cheap as raw tokio)",
         opts.rounds
     );
-    for multi in [false, true] {
+    for &multi in &opts.flavors {
         let flavor = if multi {
             "multi_thread(2)"
         } else {
@@ -571,7 +660,7 @@ fn main() {
         if wanted("tell") {
             let n = TELL_MESSAGES / s;
             let r = compare(&rt, opts.rounds, n as f64, || tell_raw(n), || tell_actor(n));
-            report("tell", flavor, "msg", r);
+            report("tell", flavor, "msg", &r);
         }
         if wanted("fan-in") {
             let n = FAN_IN_MESSAGES / s;
@@ -583,39 +672,41 @@ fn main() {
                 || fan_in_raw(FAN_IN_SENDERS, n),
                 || fan_in_actor(FAN_IN_SENDERS, n),
             );
-            report("fan-in", flavor, "msg", r);
+            report("fan-in", flavor, "msg", &r);
         }
         if wanted("ask") {
             let n = ASKS / s as usize;
             let mut base = Vec::new();
             let mut mine = Vec::new();
             for _ in 0..opts.rounds {
-                base.push(on_worker(&rt, ask_raw(n)));
-                mine.push(on_worker(&rt, ask_actor(n)));
+                base.push(measure_baseline(&rt, ask_raw(n)));
+                mine.push(measure_actor(&rt, ask_actor(n)));
             }
-            let rate = |runs: &[(Duration, Vec<Duration>)]| {
-                median(
-                    runs.iter()
-                        .map(|(d, _)| n as f64 / d.as_secs_f64())
-                        .collect(),
-                )
+            let rates = |runs: &[(Duration, Vec<Duration>)]| -> Vec<f64> {
+                runs.iter()
+                    .map(|(d, _)| n as f64 / d.as_secs_f64())
+                    .collect()
             };
-            let pct = |runs: &[(Duration, Vec<Duration>)], p| {
-                median(
-                    runs.iter()
-                        .map(|(_, l)| percentile(l, p).as_nanos() as f64)
-                        .collect(),
-                )
+            let pct = |runs: &[(Duration, Vec<Duration>)], p| -> Vec<f64> {
+                runs.iter()
+                    .map(|(_, l)| percentile(l, p).as_nanos() as f64)
+                    .collect()
             };
-            report("ask", flavor, "ask", (rate(&base), rate(&mine)));
+            let r = Rounds {
+                base: rates(&base),
+                ours: rates(&mine),
+            };
+            report("ask", flavor, "ask", &r);
+            let (b50, m50) = (pct(&base, 0.5), pct(&mine, 0.5));
             println!(
-                "{:<10} {flavor:<14} baseline p50 {:>6.0} ns p99 {:>6.0} ns   actor p50 {:>6.0} ns p99 {:>6.0} ns   p50 cost {:.2}x",
+                "{:<10} {flavor:<15} baseline p50 {} ns p99 {} ns   actor p50 {} ns p99 {} ns   p50 cost {:.2}x (per round {})",
                 "ask-lat",
-                pct(&base, 0.5),
-                pct(&base, 0.99),
-                pct(&mine, 0.5),
-                pct(&mine, 0.99),
-                pct(&mine, 0.5) / pct(&base, 0.5)
+                Spread::of(&b50).show(1.0, 0),
+                Spread::of(&pct(&base, 0.99)).show(1.0, 0),
+                Spread::of(&m50).show(1.0, 0),
+                Spread::of(&pct(&mine, 0.99)).show(1.0, 0),
+                median(m50.clone()) / median(b50.clone()),
+                ratios(&m50, &b50),
             );
         }
         if wanted("ring") {
@@ -627,7 +718,7 @@ fn main() {
                 || ring_raw(RING_SIZE, hops),
                 || ring_actor(RING_SIZE, hops),
             );
-            report("ring", flavor, "hop", r);
+            report("ring", flavor, "hop", &r);
         }
         if wanted("spawn") {
             let n = SPAWNS / s as usize;
@@ -638,68 +729,74 @@ fn main() {
                 || spawn_raw(n),
                 || spawn_actor(n),
             );
-            report("spawn", flavor, "actor", r);
+            report("spawn", flavor, "actor", &r);
         }
         if wanted("restart") {
             let n = RESTARTS / s as usize;
             // The crashes are deliberate: keep their panic messages quiet.
             let hook = std::panic::take_hook();
             std::panic::set_hook(Box::new(|_| {}));
-            let (mut spawns, mut panics, mut fails, mut unwinds) = (vec![], vec![], vec![], vec![]);
+            let (mut raws, mut spawns, mut panics, mut fails, mut unwinds) =
+                (vec![], vec![], vec![], vec![], vec![]);
             for _ in 0..opts.rounds {
-                spawns.push(on_worker(&rt, spawn_latencies(n)));
-                panics.push(on_worker(&rt, restart_latencies(n, Failure::Panic)));
-                fails.push(on_worker(&rt, restart_latencies(n, Failure::Fail)));
+                raws.push(measure_baseline(&rt, raw_spawn_latencies(n)));
+                spawns.push(measure_actor(&rt, spawn_latencies(n)));
+                panics.push(measure_restart_panic(&rt, n));
+                fails.push(measure_restart_fail(&rt, n));
                 unwinds.push(panic_cost(n));
             }
             std::panic::set_hook(hook);
-            let pct = |runs: &[Vec<Duration>], p| {
-                median(
-                    runs.iter()
-                        .map(|l| percentile(l, p).as_nanos() as f64)
-                        .collect(),
-                )
+            let pct = |runs: &[Vec<Duration>], p| -> Vec<f64> {
+                runs.iter()
+                    .map(|l| percentile(l, p).as_nanos() as f64)
+                    .collect()
             };
-            let spawn_p50 = pct(&spawns, 0.5);
+            let (raw_p50, spawn_p50) = (pct(&raws, 0.5), pct(&spawns, 0.5));
             println!(
-                "{:<10} {flavor:<14} spawn+first ask p50 {:>6.0} ns p99 {:>6.0} ns",
+                "{:<10} {flavor:<15} raw spawn+first get p50 {} ns p99 {} ns",
                 "restart",
-                spawn_p50,
-                pct(&spawns, 0.99)
+                Spread::of(&raw_p50).show(1.0, 0),
+                Spread::of(&pct(&raws, 0.99)).show(1.0, 0),
+            );
+            println!(
+                "{:<10} {flavor:<15} spawn+first ask     p50 {} ns p99 {} ns   spawn/raw {:.2}x (per round {})",
+                "restart",
+                Spread::of(&spawn_p50).show(1.0, 0),
+                Spread::of(&pct(&spawns, 0.99)).show(1.0, 0),
+                median(spawn_p50.clone()) / median(raw_p50.clone()),
+                ratios(&spawn_p50, &raw_p50),
             );
             for (what, runs) in [("after ctx.fail", &fails), ("after a panic", &panics)] {
+                let p50 = pct(runs, 0.5);
                 println!(
-                    "{:<10} {flavor:<14} restart {what:<15} p50 {:>6.0} ns p99 {:>6.0} ns   restart/spawn {:.2}x",
+                    "{:<10} {flavor:<15} restart {what:<15} p50 {} ns p99 {} ns   restart/spawn {:.2}x (per round {})",
                     "restart",
-                    pct(runs, 0.5),
-                    pct(runs, 0.99),
-                    pct(runs, 0.5) / spawn_p50
+                    Spread::of(&p50).show(1.0, 0),
+                    Spread::of(&pct(runs, 0.99)).show(1.0, 0),
+                    median(p50.clone()) / median(spawn_p50.clone()),
+                    ratios(&p50, &spawn_p50),
                 );
             }
             println!(
-                "{:<10} {flavor:<14} of which unwinding a panic (catch_unwind alone) p50 {:>6.0} ns",
+                "{:<10} {flavor:<15} of which unwinding a panic (catch_unwind alone) p50 {} ns",
                 "restart",
-                pct(&unwinds, 0.5)
+                Spread::of(&pct(&unwinds, 0.5)).show(1.0, 0),
             );
         }
         if wanted("idle") {
             let n = SPAWNS / s as usize;
-            let base = median(
-                (0..opts.rounds)
-                    .map(|_| idle_in_child(n, true, multi))
-                    .collect(),
-            );
-            let mine = median(
-                (0..opts.rounds)
-                    .map(|_| idle_in_child(n, false, multi))
-                    .collect(),
-            );
+            let base: Vec<f64> = (0..opts.rounds)
+                .map(|_| idle_in_child(n, true, multi))
+                .collect();
+            let mine: Vec<f64> = (0..opts.rounds)
+                .map(|_| idle_in_child(n, false, multi))
+                .collect();
             println!(
-                "{:<10} {flavor:<14} baseline {:>8.0} bytes/task    actor {:>8.0} bytes/actor   ratio {:.2}x",
+                "{:<10} {flavor:<15} baseline {} bytes/task    actor {} bytes/actor   ratio {:.2}x",
                 "idle",
-                base,
-                mine,
-                mine / base
+                Spread::of(&base).show(1.0, 0),
+                Spread::of(&mine).show(1.0, 0),
+                median(mine.clone()) / median(base.clone())
             );
         }
     }

@@ -9,12 +9,16 @@
 use std::future::Future;
 use std::time::Duration;
 
-/// The flags: `--quick` (one round, a tenth of the work) and a workload name
-/// to run only that one.
+/// The flags: `--quick` (one round, a tenth of the work), `--rounds N`,
+/// `--current-thread` or `--multi-thread` (one runtime only), and a workload
+/// name to run only that one.
 pub struct Options {
     pub rounds: usize,
     pub scale: u64,
     pub only: Option<String>,
+    /// The runtimes to measure on: `false` is `current_thread`, `true`
+    /// `multi_thread(2)`.
+    pub flavors: Vec<bool>,
 }
 
 /// Reads the flags; `rounds` is the number of rounds without `--quick`.
@@ -24,10 +28,27 @@ pub fn options(rounds: usize) -> Options {
         .filter(|a| a != "--bench")
         .collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let flavors = match (flag("--current-thread"), flag("--multi-thread")) {
+        (true, false) => vec![false],
+        (false, true) => vec![true],
+        _ => vec![false, true],
+    };
+    let explicit = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok());
+    let only = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| !a.starts_with("--") && (*i == 0 || args[*i - 1] != "--rounds"))
+        .map(|(_, a)| a.clone());
     Options {
-        rounds: if quick { 1 } else { rounds },
+        rounds: explicit.unwrap_or(if quick { 1 } else { rounds }),
         scale: if quick { 10 } else { 1 },
-        only: args.into_iter().find(|a| !a.starts_with("--")),
+        only,
+        flavors,
     }
 }
 
@@ -57,6 +78,39 @@ pub fn on_worker<T: Send + 'static>(
 pub fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
+}
+
+/// The smallest, median and largest of some samples (rates, latencies):
+/// how a figure spread over the rounds.
+#[derive(Clone, Copy, Debug)]
+pub struct Spread {
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    pub fn of(samples: &[f64]) -> Spread {
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Spread {
+            min: sorted[0],
+            median: sorted[sorted.len() / 2],
+            max: sorted[sorted.len() - 1],
+        }
+    }
+
+    /// `median (min–max)`, each value divided by `unit`, with `digits`
+    /// decimals.
+    pub fn show(&self, unit: f64, digits: usize) -> String {
+        format!(
+            "{:.d$} ({:.d$}-{:.d$})",
+            self.median / unit,
+            self.min / unit,
+            self.max / unit,
+            d = digits
+        )
+    }
 }
 
 /// The `p` quantile (0 to 1) of sorted latencies.

@@ -8,6 +8,14 @@
 //! busy restarting siblings (one-for-all) can wait for their exits directly,
 //! without handling its own messages in between. A notice that arrives after
 //! its exit was taken that way finds the slot empty and is ignored.
+//!
+//! The common case skips that round trip: a one-for-one supervisor without
+//! backoff gives each child a [`RestartHere`], its share of the supervisor's
+//! restart bookkeeping behind the supervisor's lock, and a child whose run
+//! ended and must be restarted (by its restart kind, within the intensity,
+//! its supervisor neither stopping nor stopping it) counts the restart and
+//! reopens its own mailbox under that lock, then starts its next run at once.
+//! Whatever else happens goes the long way, to the supervisor's task.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -96,14 +104,46 @@ impl ExitSlot {
     }
 }
 
+/// A child's share of its supervisor's restart bookkeeping, with which its
+/// own task decides a restart (one-for-one, no backoff).
+pub(crate) trait RestartHere: Send + Sync {
+    /// Whether the child may start its next run now, after a run that ended
+    /// with `reason`. If so, the restart has been counted (the supervisor's
+    /// intensity window, the child's restart count) and `reopen` has run, all
+    /// under the supervisor's lock: a stop the supervisor sends the child
+    /// after that lock applies to the next run, one it sent before makes this
+    /// false.
+    fn restart_here(&self, reason: &StopReason, reopen: &mut dyn FnMut()) -> bool;
+}
+
 /// A supervised child's end of the line to its supervisor `S`.
 pub(crate) struct ChildLink<S: Handler<ChildExited>> {
     pub(crate) slot: Arc<ExitSlot>,
     pub(crate) key: u64,
     pub(crate) supervisor: WeakActorRef<S>,
+    /// Set when the child may decide its own restarts.
+    pub(crate) here: Option<Arc<dyn RestartHere>>,
 }
 
 impl<S: Handler<ChildExited>> ChildLink<S> {
+    /// Restarts the child in its own task if it may (see [`RestartHere`]):
+    /// true when the restart is counted and the mailbox reopened. A supervisor
+    /// that is gone, stopping or interrupted decides itself, as it would have
+    /// refused or never handled the notice.
+    fn restart_here<A: Actor>(&self, reason: &StopReason, cell: &Cell<A>) -> bool {
+        let Some(here) = &self.here else {
+            return false;
+        };
+        let Some(supervisor) = self.supervisor.upgrade() else {
+            return false;
+        };
+        let mailbox = &supervisor.cell().mailbox;
+        if mailbox.interrupt() != Interrupt::None || mailbox.is_closed() {
+            return false;
+        }
+        here.restart_here(reason, &mut || cell.mailbox.reopen())
+    }
+
     /// Reports that a run ended and waits for the supervisor's decision. A
     /// supervisor that is gone means stop.
     pub(crate) async fn exited(&self, reason: StopReason) -> Decision {
@@ -169,6 +209,9 @@ fn run_supervised<A: Actor, S: Handler<ChildExited>>(
         // it reports that instead of starting a new instance.
         let mut stopped_early: Option<StopReason> = None;
         loop {
+            // A run its supervisor waits for (its first, or one of a group)
+            // reports its end to the supervisor.
+            let awaited = started.is_some();
             let reason = match stopped_early.take() {
                 Some(reason) => {
                     if let Some(started) = started.take() {
@@ -182,7 +225,15 @@ fn run_supervised<A: Actor, S: Handler<ChildExited>>(
                 }
             };
             watchers::fire(&*end.cell, &reason, false);
-            match link.exited(reason.clone()).await {
+            let decision = if !awaited && link.restart_here(&reason, &end.cell) {
+                Decision::Restart {
+                    delay: Duration::ZERO,
+                    started: None,
+                }
+            } else {
+                link.exited(reason.clone()).await
+            };
+            match decision {
                 // The supervisor reopened the mailbox before deciding, so that
                 // a stop it sends from now on applies to the next run.
                 Decision::Restart {

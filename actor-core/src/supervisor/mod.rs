@@ -33,7 +33,8 @@ mod spec;
 
 use std::any::Any;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -49,7 +50,9 @@ use crate::runtime;
 use crate::runtime::mailbox::Interrupt;
 use crate::stop::StopReason;
 
-use crate::runtime::supervised::{ChildExit, ChildExited, ChildLink, Decision, ExitSlot};
+use crate::runtime::supervised::{
+    ChildExit, ChildExited, ChildLink, Decision, ExitSlot, RestartHere,
+};
 pub use intensity::{Backoff, Intensity};
 use intensity::{Jitter, RestartLog};
 use spec::{AnySpec, StartedChild};
@@ -111,9 +114,102 @@ pub struct Supervisor {
     backoff: Option<Backoff>,
     specs: Vec<AnySpec>,
     children: Vec<Child>,
-    log: RestartLog,
+    /// The restart intensity window, shared with the children that restart
+    /// themselves.
+    gate: Arc<Gate>,
     next_key: u64,
     jitter: Jitter,
+}
+
+/// What a supervisor shares with the tasks of its children so that a
+/// one-for-one child can decide its own restart (see [`ChildGate`]).
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+}
+
+#[derive(Default)]
+struct GateState {
+    /// Children may restart themselves: one-for-one, no backoff, the
+    /// supervisor has started and is not stopping. Never reopened.
+    open: bool,
+    intensity: Intensity,
+    /// Every restart within the window, made here or by a child.
+    log: RestartLog,
+}
+
+impl Gate {
+    fn lock(&self) -> MutexGuard<'_, GateState> {
+        // Nothing here panics while holding it; poisoned data is consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// From now on every restart is the supervisor's to decide.
+    fn close(&self) {
+        self.lock().open = false;
+    }
+}
+
+/// One child's view of its supervisor's [`Gate`], held by the child's task.
+///
+/// A restart decided here is exactly the one the supervisor would have made
+/// (same restart kind rule, same intensity window, no delay), made under the
+/// gate's lock, which the supervisor takes before it stops or escalates, so
+/// that the two never cross: either the child restarted first and the stop
+/// reaches its next run, or the supervisor came first and the child reports
+/// its end the long way.
+struct ChildGate {
+    gate: Arc<Gate>,
+    restart: Restart,
+    /// Cleared (under the gate's lock) when the supervisor stops this child.
+    enabled: AtomicBool,
+    /// Restarts of this child, by either side.
+    restarts: AtomicU32,
+}
+
+impl ChildGate {
+    fn new(gate: &Arc<Gate>, restart: Restart) -> Arc<Self> {
+        Arc::new(ChildGate {
+            gate: gate.clone(),
+            restart,
+            enabled: AtomicBool::new(true),
+            restarts: AtomicU32::new(0),
+        })
+    }
+
+    /// The supervisor decides this child's end from now on.
+    fn disable(&self) {
+        let _state = self.gate.lock();
+        self.enabled.store(false, Ordering::Relaxed);
+    }
+
+    fn count(&self) -> u32 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    fn add_restart(&self) {
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl RestartHere for ChildGate {
+    fn restart_here(&self, reason: &StopReason, reopen: &mut dyn FnMut()) -> bool {
+        if !self.restart.restarts_after(reason) {
+            return false;
+        }
+        let mut state = self.gate.lock();
+        if !state.open || !self.enabled.load(Ordering::Relaxed) {
+            return false;
+        }
+        let intensity = state.intensity;
+        // Past the intensity: the supervisor finds it so too, and escalates.
+        if !state.log.allow(intensity, Instant::now()) {
+            return false;
+        }
+        self.add_restart();
+        reopen();
+        true
+    }
 }
 
 /// One child, as its supervisor tracks it.
@@ -121,11 +217,12 @@ struct Child {
     spec: AnySpec,
     key: u64,
     slot: Arc<ExitSlot>,
+    /// Its restart count, and its share of the intensity window.
+    gate: Arc<ChildGate>,
     /// The running child; `None` once it ended for good.
     started: Option<StartedChild>,
     /// The child actor, or the last one if it ended for good.
     actor: ActorId,
-    restarts: u32,
     /// Restarts in a row without a healthy run in between, for backoff.
     in_a_row: u32,
     /// When its current run was (re)started.
@@ -142,7 +239,7 @@ impl Supervisor {
             backoff: None,
             specs: Vec::new(),
             children: Vec::new(),
-            log: RestartLog::default(),
+            gate: Arc::default(),
             next_key: 0,
             jitter: Jitter::seeded(0x9E37_79B9_7F4A_7C15),
         }
@@ -169,6 +266,14 @@ impl Supervisor {
         self
     }
 
+    /// The child's share of the gate, if children may restart themselves
+    /// under this supervisor: one-for-one (a group restart is the
+    /// supervisor's to make), without backoff (a delayed restart too).
+    fn here(&self, gate: &Arc<ChildGate>) -> Option<Arc<dyn RestartHere>> {
+        let eligible = self.strategy == Strategy::OneForOne && self.backoff.is_none();
+        eligible.then(|| gate.clone() as Arc<dyn RestartHere>)
+    }
+
     fn position(&self, id: &str) -> Option<usize> {
         self.children.iter().position(|c| c.spec.id == id)
     }
@@ -184,7 +289,8 @@ impl Supervisor {
         self.next_key += 1;
         let key = self.next_key;
         let slot = Arc::new(ExitSlot::default());
-        let (child, started) = launch(&spec, key, &slot, ctx);
+        let gate = ChildGate::new(&self.gate, spec.restart);
+        let (child, started) = launch(&spec, key, &slot, self.here(&gate), ctx);
         let actor = child.control.id();
         // A dropped signal means the child's task was dropped (the runtime is
         // shutting down); treat it as killed.
@@ -200,9 +306,9 @@ impl Supervisor {
             spec,
             key,
             slot,
+            gate,
             started: Some(child),
             actor,
-            restarts: 0,
             in_a_row: 0,
             since: Instant::now(),
         });
@@ -219,7 +325,14 @@ impl Supervisor {
             return;
         }
         let now = Instant::now();
-        if !self.log.allow(self.intensity, now) {
+        let allowed = {
+            let mut gate = self.gate.lock();
+            let allowed = gate.log.allow(self.intensity, now);
+            // Giving up: no child restarts itself any more.
+            gate.open &= allowed;
+            allowed
+        };
+        if !allowed {
             let failure = format!(
                 "restart intensity exceeded: more than {} restarts within {:?} (child {:?} ended: {})",
                 self.intensity.max_restarts, self.intensity.period, child.spec.id, exit.reason
@@ -286,7 +399,7 @@ impl Supervisor {
             Some(backoff) => backoff.delay(child.in_a_row, self.jitter.unit()),
             None => Duration::ZERO,
         };
-        child.restarts += 1;
+        child.gate.add_restart();
         child.since = now + delay;
         tracing::info!(child = %child.spec.id, ?delay, "restarting child");
         // Reopened here, before the decision, so that a stop sent to the
@@ -315,11 +428,12 @@ impl Supervisor {
     /// back as an exit).
     async fn revive(&mut self, j: usize, ctx: &mut Context<Self>) {
         let child = &self.children[j];
-        let (started_child, started) = launch(&child.spec, child.key, &child.slot, ctx);
+        let here = self.here(&child.gate);
+        let (started_child, started) = launch(&child.spec, child.key, &child.slot, here, ctx);
         let child = &mut self.children[j];
         child.actor = started_child.control.id();
         child.started = Some(started_child);
-        child.restarts += 1;
+        child.gate.add_restart();
         child.since = Instant::now();
         let _ = started.await;
     }
@@ -331,6 +445,8 @@ impl Supervisor {
     async fn end_run(&self, j: usize, level: Interrupt) -> Option<ChildExit> {
         let child = &self.children[j];
         let control = &child.started.as_ref()?.control;
+        // Before looking at the slot: from here the child reports any end.
+        child.gate.disable();
         if let Some(exit) = child.slot.take() {
             return Some(exit);
         }
@@ -359,6 +475,9 @@ impl Supervisor {
         let Some(control) = self.children[j].started.as_ref().map(|s| s.control.clone()) else {
             return;
         };
+        // The stop below must reach the run after any restart the child makes
+        // of itself, and no restart after it.
+        self.children[j].gate.disable();
         // No new messages: they could only be dropped.
         control.stop_with(StopReason::Shutdown);
         if let Some(exit) = self.end_run(j, level).await {
@@ -370,6 +489,7 @@ impl Supervisor {
 
     /// Stops every child, newest first.
     async fn shut_down_all(&mut self) {
+        self.gate.close();
         for j in (0..self.children.len()).rev() {
             self.shut_down(j, Interrupt::AfterHandler).await;
         }
@@ -387,18 +507,21 @@ impl Supervisor {
     }
 }
 
-/// Spawns the task of a child, reporting through `slot`; the receiver fires
-/// when its first run's `started` hook has finished.
+/// Spawns the task of a child, reporting through `slot` (and restarting
+/// itself through `here`, if given); the receiver fires when its first run's
+/// `started` hook has finished.
 fn launch(
     spec: &AnySpec,
     key: u64,
     slot: &Arc<ExitSlot>,
+    here: Option<Arc<dyn RestartHere>>,
     ctx: &mut Context<Supervisor>,
 ) -> (StartedChild, oneshot::Receiver<Result<(), StopReason>>) {
     let link = ChildLink {
         slot: slot.clone(),
         key,
         supervisor: ctx.weak_ref(),
+        here,
     };
     let (signal, started) = oneshot::channel();
     ((spec.start)(ctx.id(), link, signal), started)
@@ -432,6 +555,11 @@ impl Actor for Supervisor {
                 return Err(error.into());
             }
         }
+        // Until now a child's end waited for this hook to finish, as a
+        // message does; from now on a child may restart itself.
+        let mut gate = self.gate.lock();
+        gate.intensity = self.intensity;
+        gate.open = true;
         Ok(())
     }
 
@@ -443,6 +571,7 @@ impl Actor for Supervisor {
     /// Kills whatever children are left (when the supervisor itself was
     /// killed, `stopping` did not run).
     async fn stopped(&mut self, _reason: &StopReason) {
+        self.gate.close();
         for j in (0..self.children.len()).rev() {
             self.shut_down(j, Interrupt::Now).await;
         }
@@ -549,7 +678,7 @@ impl Handler<WhichChildren> for Supervisor {
                 id: c.spec.id.clone(),
                 actor: c.actor,
                 running: c.started.as_ref().is_some_and(|s| s.control.is_alive()),
-                restarts: c.restarts,
+                restarts: c.gate.count(),
             })
             .collect()
     }
