@@ -3,14 +3,18 @@
 //! This is the facade crate: it re-exports the framework's crates so that an
 //! application depends on `actor` alone and writes `use actor::prelude::*;`.
 //!
-//! - [`core`] (`actor-core`): actors, messages, mailboxes, references, context,
-//!   registry: everything that runs inside one process.
+//! - `actor-core`, re-exported at the root (`actor::spawn`, `actor::ActorRef`,
+//!   `actor::queue`, ...): actors, messages, mailboxes, references, context,
+//!   registry, supervision and the toolbox: everything that runs inside one
+//!   process. Each item has one path.
 //! - `actor-macros`: [`derive(Actor)`](macro@Actor), [`derive(Message)`](macro@Message)
 //!   and [`#[messages]`](macro@messages), which write those impls from plain
 //!   structs and methods.
-//! - [`net`] (`actor-net`): the QUIC transport: nodes, the cluster key, named
-//!   exports, and references to actors in other processes that work like
-//!   local ones.
+//! - `net` (`actor-net`, the `net` feature, on by default): the QUIC
+//!   transport: nodes, the cluster key, named exports, and references to
+//!   actors in other processes that work like local ones. An application that
+//!   stays in one process can turn it off (`default-features = false`) and
+//!   build no quinn, rustls or ring.
 //!
 //! ```
 //! use actor::prelude::*;
@@ -35,15 +39,16 @@
 
 #![deny(unsafe_code)]
 
-pub use actor_core as core;
 pub use actor_core::*;
 pub use actor_macros::{messages, Actor, Message};
+#[cfg(feature = "net")]
 pub use actor_net as net;
 
 /// Everything an application needs: `use actor::prelude::*;`.
 pub mod prelude {
     pub use actor_core::prelude::*;
     pub use actor_macros::{messages, Actor, Message};
+    #[cfg(feature = "net")]
     pub use actor_net::{Accepts, ClusterKey, NetError, Node, NodeConfig, RemoteActor};
 }
 

@@ -33,6 +33,16 @@ pub struct Context<A: Actor> {
     dependents: Option<Box<Dependents>>,
 }
 
+impl<A: Actor> std::fmt::Debug for Context<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("id", &self.cell.id)
+            .field("parent", &self.parent)
+            .field("children", &self.children().len())
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Default)]
 struct Dependents {
     children: Vec<Child>,

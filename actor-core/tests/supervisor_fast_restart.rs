@@ -13,6 +13,7 @@ mod common;
 use std::time::Duration;
 
 use actor_core::*;
+use actor_test_support::*;
 use common::*;
 use tokio::time::Instant;
 

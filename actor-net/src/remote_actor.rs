@@ -67,6 +67,14 @@ pub struct Accepts<A: Actor> {
     by_type: HashMap<TypeId, Outbound<A>>,
 }
 
+impl<A: Actor> std::fmt::Debug for Accepts<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Accepts").field("messages", &names).finish()
+    }
+}
+
 impl<A: Actor> Accepts<A> {
     /// Accepts message type `M` from the network.
     pub fn accept<M: RemoteMessage>(&mut self) -> &mut Self

@@ -121,6 +121,18 @@ pub struct Supervisor {
     jitter: Jitter,
 }
 
+impl std::fmt::Debug for Supervisor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Supervisor")
+            .field("strategy", &self.strategy)
+            .field("intensity", &self.intensity)
+            .field("backoff", &self.backoff)
+            .field("specs", &self.specs.len())
+            .field("children", &self.children.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a supervisor shares with the tasks of its children so that a
 /// one-for-one child can decide its own restart (see [`ChildGate`]).
 #[derive(Default)]
