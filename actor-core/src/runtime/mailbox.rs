@@ -370,9 +370,22 @@ impl<T> Mailbox<T> {
             _ => state.receiver = Some(cx.waker().clone()),
         }
         state.receiver_parked = true;
-        // An idle actor keeps no buffer; the next burst allocates one again.
-        if state.queue.capacity() != 0 {
-            state.queue = VecDeque::new();
+        let buffered = state.queue.capacity() != 0;
+        if buffered || batch.capacity() != 0 {
+            if state.has_waiters() {
+                // Not idle: a sender waits for room (it was woken when this
+                // batch was taken, and has not run yet). Keep a buffer for
+                // what it brings, the actor's own (now empty) if need be, so
+                // that under backpressure the two buffers change hands
+                // instead of being freed and allocated again at every batch.
+                if !buffered {
+                    std::mem::swap(&mut state.queue, batch);
+                }
+            } else if buffered {
+                // An idle actor keeps no buffer; the next burst allocates
+                // one again.
+                state.queue = VecDeque::new();
+            }
         }
         Poll::Pending
     }
