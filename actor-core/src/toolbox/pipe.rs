@@ -1,4 +1,4 @@
-//! Pipes: two connected ends (seed scenario 5).
+//! Pipes: two connected ends (Python's `multiprocessing.Pipe`).
 //!
 //! This module owns the pipe: Python's `multiprocessing.Pipe(duplex)` as a
 //! pair of typed ends. [`pipe`] makes a one-way pipe, a [`PipeSender`] and a

@@ -1,4 +1,4 @@
-//! Queues shared by many producers and consumers (seed scenario 3).
+//! Queues shared by many producers and consumers (Python's `multiprocessing.Queue`).
 //!
 //! This module owns [`Queue`]: a FIFO queue whose state is owned by an actor,
 //! reached through a cheap, cloneable handle. Python's

@@ -1,4 +1,4 @@
-//! Work queues: items that must be acknowledged (seed scenario 4).
+//! Work queues: items that must be acknowledged (Python's `JoinableQueue`).
 //!
 //! This module owns [`WorkQueue`], Python's `JoinableQueue` as an actor: a
 //! [`Queue`](crate::queue::Queue) whose consumers acknowledge each item once

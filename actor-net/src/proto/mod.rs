@@ -38,7 +38,7 @@ pub const CLOSE_VERSION: u32 = 0x56;
 pub const CLOSE_SHUTDOWN: u32 = 0x53;
 
 /// How a peer broke the protocol of a stream. The driver closes the peer's
-/// connection with [`CLOSE_PROTOCOL`] (a peer that does this is broken or
+/// connection with `CLOSE_PROTOCOL` (0x50) (a peer that does this is broken or
 /// hostile, and nothing else it sends can be trusted either).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {

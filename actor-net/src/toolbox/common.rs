@@ -134,7 +134,7 @@ macro_rules! shared_methods {
         /// work queue are not counted).
         ///
         /// # Errors
-        /// The errors of a remote ask; [`Error::Stopped`] if the queue ended.
+        /// The errors of a remote ask; [`Error::Stopped`](actor_core::Error::Stopped) if the queue ended.
         pub async fn len(&self) -> Result<usize, QueueError> {
             let asked = $crate::toolbox::request(
                 &self.session,

@@ -65,7 +65,7 @@ impl RemoteEvent {
     /// Sets the flag and wakes every waiter, on every node.
     ///
     /// # Errors
-    /// The errors of a remote ask; [`Error::Stopped`] if the event ended.
+    /// The errors of a remote ask; [`Error::Stopped`](actor_core::Error::Stopped) if the event ended.
     pub async fn set(&self) -> Result<(), SyncError> {
         answer(
             request(&self.session, SetFlag(true), Wait::None).await,

@@ -67,7 +67,7 @@ impl Node {
 /// ([`Node::lookup_queue`] again); see the [toolbox](crate::toolbox).
 ///
 /// Errors name the queue by [`id`](Self::id). When the connection is lost,
-/// requests fail with the errors of a remote ask ([`Error::Failed`], naming
+/// requests fail with the errors of a remote ask ([`Error::Failed`](actor_core::Error::Failed), naming
 /// the node), and the handle reconnects on its own.
 ///
 /// Delivery is at most once: an item taken for a `get` whose answer cannot

@@ -167,7 +167,7 @@ impl<T: Send + 'static> RemoteWorkItem<T> {
     /// Acknowledges the item: it will not be delivered again.
     ///
     /// # Errors
-    /// [`Error::Failed`] if the lease is no longer this handle's (the
+    /// [`Error::Failed`](actor_core::Error::Failed) if the lease is no longer this handle's (the
     /// connection was lost meanwhile, so the item was given back); the errors
     /// of a remote ask.
     pub async fn done(mut self) -> Result<(), QueueError> {

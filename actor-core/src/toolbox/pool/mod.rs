@@ -1,4 +1,4 @@
-//! Pools of workers (seed scenario 2): Python's `multiprocessing.Pool`, made
+//! Pools of workers: Python's `multiprocessing.Pool`, made
 //! of actors.
 //!
 //! A [`Pool`] of N is a dispatcher actor and N worker actors under a
@@ -6,7 +6,7 @@
 //! dispatcher, which queues them and gives each to an idle worker: at most N
 //! tasks run at once, and the others wait their turn in submission order. A
 //! task is either a closure, run on tokio's blocking thread pool (it may
-//! compute or block, like the seed's `time.sleep`), or a future, run inside
+//! compute or block, like the Python tutorial's `time.sleep`), or a future, run inside
 //! its worker.
 //!
 //! | Python | here |
@@ -24,7 +24,7 @@
 //!
 //! What differs from Python, on purpose: a task that panics fails only its own
 //! handle ([`PoolError::TaskFailed`]); its worker is restarted by the supervisor
-//! and the pool goes on. Every failure is a typed [`Error`], never a hang: a
+//! and the pool goes on. Every failure is a typed [`PoolError`], never a hang: a
 //! handle whose pool is terminated reports [`PoolError::Terminated`].
 //!
 //! ```
@@ -429,7 +429,7 @@ impl Pool {
     /// How the pool is doing now: running and queued tasks, totals.
     ///
     /// # Errors
-    /// [`Error::Stopped`] if the pool has ended (after `terminate`, or when
+    /// [`Error::Stopped`](crate::Error::Stopped) if the pool has ended (after `terminate`, or when
     /// its workers' supervisor gave up).
     pub async fn stats(&self) -> Result<PoolStats, PoolError> {
         self.dispatcher.ask(Stats).await.map_err(Into::into)

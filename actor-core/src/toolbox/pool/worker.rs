@@ -32,7 +32,7 @@ thread_local! {
 /// The pool worker running the calling code, when called from inside a pool
 /// task (a closure or a future); `None` anywhere else.
 ///
-/// The seed's tasks print `os.getpid()` to show which pool process ran them;
+/// The Python tutorial's tasks print `os.getpid()` to show which pool process ran them;
 /// this is the same thing for a pool of actors.
 pub fn current_worker() -> Option<ActorId> {
     WORKER
@@ -75,7 +75,7 @@ pub(crate) trait Work: Send + 'static {
 }
 
 /// A closure, run on tokio's blocking thread pool so that it may compute or
-/// block (the seed's tasks `time.sleep`) without holding up other actors.
+/// block (the Python tutorial's tasks `time.sleep`) without holding up other actors.
 pub(crate) struct Blocking<F>(pub(crate) F);
 
 impl<F, T> Work for Blocking<F>

@@ -1,4 +1,4 @@
-//! Ports (seed scenario 11): an external program driven through its stdin
+//! Ports (Python's `subprocess.Popen`): an external program driven through its stdin
 //! and stdout, as an actor. Python's `subprocess.Popen(...).communicate()`.
 //!
 //! A [`Port`] starts a program with `tokio::process` and is the handle to

@@ -37,7 +37,7 @@ impl<K: MapKey, V: Send + 'static> Collection for HashMap<K, V> {
 /// Cloning the handle is cheap; every clone reaches the same map.
 ///
 /// Each method is one atomic step. [`update`](Self::update) changes one
-/// entry in place (the seed's `dic['count'] -= 1`, without its lock);
+/// entry in place (the Python tutorial's `dic['count'] -= 1`, without its lock);
 /// [`update_all`](Self::update_all) runs any closure on the whole map.
 ///
 /// ```

@@ -1,10 +1,10 @@
-//! Shared state (seed scenario 6): Python's `Manager().dict()`, `.list()`
+//! Shared state: Python's `Manager().dict()`, `.list()`
 //! and `.Value()`, made of actors.
 //!
 //! A [`SharedMap`], [`SharedList`] or [`SharedValue`] is a cheap, clonable
 //! handle to an actor that owns the data. Every operation is a message to
 //! that actor, handled one at a time, so each one is atomic, including a
-//! read-modify-write given as a closure (`update`). The seed needs a `Lock`
+//! read-modify-write given as a closure (`update`). Python needs a `Lock`
 //! around `dic['count'] -= 1` so that 100 processes end at exactly 0; here
 //! the decrement is one message, and nothing else can run in the middle of
 //! it:

@@ -3,7 +3,7 @@
 //!
 //! The flag starts cleared. [`Event::wait`] returns at once while it is set
 //! and otherwise waits until it is set; [`Event::set`] wakes every waiter,
-//! [`Event::clear`] makes later waiters wait again. In the seed's traffic light
+//! [`Event::clear`] makes later waiters wait again. In the Python tutorial's traffic light
 //! the light sets the event on green and clears it on red, and the cars wait
 //! on it.
 

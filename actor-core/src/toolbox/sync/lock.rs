@@ -39,7 +39,7 @@ use crate::{Handler, Message};
 /// use actor_core::sync::Lock;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
-/// // The seed: 100 threads each do `num -= 1` under a lock.
+/// // The Python tutorial: 100 threads each do `num -= 1` under a lock.
 /// let lock = Lock::new();
 /// let num = Arc::new(AtomicI64::new(100));
 /// let mut tasks = Vec::new();

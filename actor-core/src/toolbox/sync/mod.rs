@@ -1,6 +1,6 @@
-//! Synchronisation primitives as actors (seed scenarios 8 and 9): [`Lock`],
-//! [`RLock`], [`Semaphore`] (plain and bounded), [`Event`], [`Condition`] and
-//! [`Barrier`].
+//! Synchronisation primitives as actors, after Python's `threading`:
+//! [`Lock`], [`RLock`], [`Semaphore`] (plain and bounded), [`Event`],
+//! [`Condition`] and [`Barrier`].
 //!
 //! The Python tutorials reach for `threading.Lock`, `RLock`, `Semaphore`,
 //! `BoundedSemaphore(5)`, `Event`, `Condition` and `Barrier`. Here each of them

@@ -143,7 +143,7 @@ impl fmt::Debug for Owner {
 /// let me = Owner::task();
 /// let other = Owner::task();
 ///
-/// lock.acquire(&me).await?;           // the seed's run3
+/// lock.acquire(&me).await?;           // the Python tutorial's run3
 /// lock.acquire(&me).await?;           // run1, inside it: re-entry
 /// lock.release(&me).await?;
 /// assert!(lock.release(&other).await.is_err()); // not the owner

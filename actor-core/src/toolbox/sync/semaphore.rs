@@ -2,7 +2,7 @@
 //! `threading.Semaphore` and, with [`Semaphore::bounded`],
 //! `BoundedSemaphore`).
 //!
-//! The seed's toilet with three stalls: at most N holders at once, the others
+//! The Python tutorial's toilet with three stalls: at most N holders at once, the others
 //! wait in line. A permit is a [`Permit`] value that gives itself back when
 //! dropped; Python's explicit `acquire()` / `release()` style is there too
 //! ([`Permit::forget`] and [`Semaphore::release`]). A bounded semaphore
@@ -31,7 +31,7 @@ use crate::{Handler, Message};
 /// use actor_core::sync::Semaphore;
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), actor_core::sync::SyncError> {
-/// let semaphore = Semaphore::bounded(5); // the seed's BoundedSemaphore(5)
+/// let semaphore = Semaphore::bounded(5); // the Python tutorial's BoundedSemaphore(5)
 /// let permit = semaphore.acquire().await?;
 /// assert_eq!(semaphore.available().await?, 4);
 /// drop(permit);
