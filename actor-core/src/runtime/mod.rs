@@ -34,7 +34,7 @@
 //!   message loop touches neither while the slot is occupied, never moves
 //!   them during the run, and empties the slot (dropping the future in place)
 //!   before the actor or context is dropped or moved.
-//! - **Envelope** (`envelope.rs`): the inline storage holds exactly the value
+//! - **Envelope** (`envelope/`): the inline storage holds exactly the value
 //!   its operations table was built for; the table's functions are the only
 //!   code that reads it, and each envelope is opened, rejected, discarded or
 //!   unsealed exactly once. Unsealing (taking the typed parcel back) is safe:

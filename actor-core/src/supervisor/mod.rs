@@ -28,13 +28,13 @@
 //!   ([`ActorRef::start_child`]); a supervisor without initial children is
 //!   OTP's dynamic supervisor.
 
+mod gate;
 mod intensity;
 mod spec;
 
 use std::any::Any;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -53,8 +53,9 @@ use crate::stop::StopReason;
 use crate::runtime::supervised::{
     ChildExit, ChildExited, ChildLink, Decision, ExitSlot, RestartHere,
 };
+use gate::{ChildGate, Gate};
+use intensity::Jitter;
 pub use intensity::{Backoff, Intensity};
-use intensity::{Jitter, RestartLog};
 use spec::{AnySpec, StartedChild};
 pub use spec::{ChildSpec, Restart, Shutdown};
 
@@ -130,97 +131,6 @@ impl std::fmt::Debug for Supervisor {
             .field("specs", &self.specs.len())
             .field("children", &self.children.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// What a supervisor shares with the tasks of its children so that a
-/// one-for-one child can decide its own restart (see [`ChildGate`]).
-#[derive(Default)]
-struct Gate {
-    state: Mutex<GateState>,
-}
-
-#[derive(Default)]
-struct GateState {
-    /// Children may restart themselves: one-for-one, no backoff, the
-    /// supervisor has started and is not stopping. Never reopened.
-    open: bool,
-    intensity: Intensity,
-    /// Every restart within the window, made here or by a child.
-    log: RestartLog,
-}
-
-impl Gate {
-    fn lock(&self) -> MutexGuard<'_, GateState> {
-        // Nothing here panics while holding it; poisoned data is consistent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// From now on every restart is the supervisor's to decide.
-    fn close(&self) {
-        self.lock().open = false;
-    }
-}
-
-/// One child's view of its supervisor's [`Gate`], held by the child's task.
-///
-/// A restart decided here is exactly the one the supervisor would have made
-/// (same restart kind rule, same intensity window, no delay), made under the
-/// gate's lock, which the supervisor takes before it stops or escalates, so
-/// that the two never cross: either the child restarted first and the stop
-/// reaches its next run, or the supervisor came first and the child reports
-/// its end the long way.
-struct ChildGate {
-    gate: Arc<Gate>,
-    restart: Restart,
-    /// Cleared (under the gate's lock) when the supervisor stops this child.
-    enabled: AtomicBool,
-    /// Restarts of this child, by either side.
-    restarts: AtomicU32,
-}
-
-impl ChildGate {
-    fn new(gate: &Arc<Gate>, restart: Restart) -> Arc<Self> {
-        Arc::new(ChildGate {
-            gate: gate.clone(),
-            restart,
-            enabled: AtomicBool::new(true),
-            restarts: AtomicU32::new(0),
-        })
-    }
-
-    /// The supervisor decides this child's end from now on.
-    fn disable(&self) {
-        let _state = self.gate.lock();
-        self.enabled.store(false, Ordering::Relaxed);
-    }
-
-    fn count(&self) -> u32 {
-        self.restarts.load(Ordering::Relaxed)
-    }
-
-    fn add_restart(&self) {
-        self.restarts.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-impl RestartHere for ChildGate {
-    fn restart_here(&self, reason: &StopReason, reopen: &mut dyn FnMut()) -> bool {
-        if !self.restart.restarts_after(reason) {
-            return false;
-        }
-        let mut state = self.gate.lock();
-        if !state.open || !self.enabled.load(Ordering::Relaxed) {
-            return false;
-        }
-        let intensity = state.intensity;
-        // Past the intensity: the supervisor finds it so too, and escalates.
-        if !state.log.allow(intensity, Instant::now()) {
-            return false;
-        }
-        self.add_restart();
-        reopen();
-        true
     }
 }
 

@@ -1,0 +1,357 @@
+//! The envelope's matrix: inline or boxed contents, told or asked, and
+//! each of the three ways out (opened by the handler, rejected with a
+//! reason, discarded unopened), plus unsealing. Every message counts its
+//! drops: each must be dropped exactly once, whichever way it leaves.
+
+use std::cell::Cell as StdCell;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use tokio::sync::oneshot::error::TryRecvError;
+
+use super::*;
+use crate::id::ActorId;
+use crate::runtime::Cell;
+
+thread_local! {
+    /// Drops of `Tracker`s on this thread (each test runs on its own).
+    static DROPS: StdCell<usize> = const { StdCell::new(0) };
+}
+
+fn drops() -> usize {
+    DROPS.with(StdCell::get)
+}
+
+/// Counts its drop; zero-sized, so a message made of it stays zero-sized.
+struct Tracker;
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        DROPS.with(|d| d.set(d.get() + 1));
+    }
+}
+
+trait Payload: Send + 'static {
+    fn make(seed: u64) -> Self;
+    fn value(&self) -> u64;
+}
+
+impl Payload for () {
+    fn make(_: u64) -> Self {}
+    fn value(&self) -> u64 {
+        0
+    }
+}
+
+impl<const N: usize> Payload for [u64; N] {
+    fn make(seed: u64) -> Self {
+        std::array::from_fn(|i| seed + i as u64)
+    }
+    fn value(&self) -> u64 {
+        self.iter().sum()
+    }
+}
+
+/// Over-aligned: never fits the word-aligned inline storage.
+#[repr(align(64))]
+struct Aligned(u64);
+
+impl Payload for Aligned {
+    fn make(seed: u64) -> Self {
+        Aligned(seed)
+    }
+    fn value(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A test message: a payload, and a tracker counting the message's drop.
+struct Msg<P> {
+    payload: P,
+    _tracker: Tracker,
+}
+
+impl<P: Payload> Msg<P> {
+    fn new(seed: u64) -> Self {
+        Msg {
+            payload: P::make(seed),
+            _tracker: Tracker,
+        }
+    }
+
+    fn assert_aligned(&self) {
+        let address = std::ptr::from_ref(self) as usize;
+        assert_eq!(address % mem::align_of::<Self>(), 0, "a misaligned message");
+    }
+}
+
+impl<P: Payload> Message for Msg<P> {
+    type Reply = u64;
+}
+
+/// An actor that sums the values of what it handles.
+#[derive(Default)]
+struct Probe {
+    handled: u64,
+    messages: usize,
+}
+
+impl Actor for Probe {}
+
+impl<P: Payload> Handler<Msg<P>> for Probe {
+    async fn handle(&mut self, msg: Msg<P>, _ctx: &mut Context<Self>) -> u64 {
+        msg.assert_aligned();
+        self.handled += msg.payload.value();
+        self.messages += 1;
+        msg.payload.value()
+    }
+}
+
+type Small = Msg<[u64; 2]>; // told and asked inline
+type Medium = Msg<[u64; 3]>; // told inline, asked boxed
+type Big = Msg<[u64; 8]>; // boxed
+type Zst = Msg<()>;
+type Over = Msg<Aligned>;
+
+fn fits<C: Contents<Probe>>() -> bool {
+    Table::<Probe, C>::FITS
+}
+
+#[test]
+fn the_test_messages_cover_inline_and_boxed() {
+    assert!(fits::<Told<Small>>() && fits::<Asked<Small>>());
+    assert!(fits::<Told<Medium>>() && !fits::<Asked<Medium>>());
+    assert!(!fits::<Told<Big>>() && !fits::<Asked<Big>>());
+    assert!(fits::<Told<Zst>>() && fits::<Asked<Zst>>());
+    assert_eq!(mem::size_of::<Zst>(), 0);
+    assert!(!fits::<Told<Over>>() && !fits::<Asked<Over>>());
+    assert_eq!(mem::align_of::<Over>(), 64);
+}
+
+/// An actor, its context, and a handler slot, as a message loop has them.
+struct Harness {
+    actor: Probe,
+    ctx: Context<Probe>,
+    slot: HandlerSlot,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let cell = Arc::new(Cell::<Probe>::new(ActorId::next("Probe"), 8));
+        Harness {
+            actor: Probe::default(),
+            ctx: Context::new(cell, None),
+            slot: HandlerSlot::new(),
+        }
+    }
+
+    /// Opens the envelope and runs its handler to the end.
+    fn open(&mut self, envelope: Envelope<Probe>) -> Outcome {
+        // SAFETY: the actor and context are fields of `self`, borrowed
+        // mutably for this whole call, and the slot is emptied before it
+        // returns (the handler completes; `clear` otherwise).
+        unsafe { envelope.open(&mut self.actor, &mut self.ctx, &mut self.slot) };
+        let mut cx = TaskContext::from_waker(Waker::noop());
+        let outcome = match self.slot.poll(&mut cx) {
+            Poll::Ready(outcome) => outcome,
+            Poll::Pending => {
+                self.slot.clear();
+                panic!("the test handlers never wait");
+            }
+        };
+        assert!(self.slot.is_empty());
+        outcome
+    }
+}
+
+fn told<M: Message>(message: M) -> Envelope<Probe>
+where
+    Probe: Handler<M>,
+{
+    Envelope::seal(Parcel {
+        message,
+        reply: None,
+    })
+}
+
+fn asked<M: Message>(
+    message: M,
+) -> (
+    Envelope<Probe>,
+    oneshot::Receiver<Result<M::Reply, StopReason>>,
+)
+where
+    Probe: Handler<M>,
+{
+    let (reply, answer) = oneshot::channel();
+    let envelope = Envelope::seal(Parcel {
+        message,
+        reply: Some(reply),
+    });
+    (envelope, answer)
+}
+
+/// Every path, for one message type.
+fn every_path<P: Payload>()
+where
+    Probe: Handler<Msg<P>>,
+{
+    let start = drops();
+    let expected = P::make(7).value();
+
+    // Told, opened: handled once, dropped once.
+    let mut harness = Harness::new();
+    let envelope = told(Msg::<P>::new(7));
+    assert_eq!(envelope.message_type(), TypeId::of::<Msg<P>>());
+    assert!(!envelope.is_asked());
+    assert_eq!((envelope.message_name())(), std::any::type_name::<Msg<P>>());
+    assert_eq!(harness.open(envelope), Ok(()));
+    assert_eq!(
+        (harness.actor.messages, harness.actor.handled),
+        (1, expected)
+    );
+    assert_eq!(drops(), start + 1);
+
+    // Asked, opened: the asker gets the reply.
+    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    assert!(envelope.is_asked());
+    assert_eq!(harness.open(envelope), Ok(()));
+    assert_eq!(answer.try_recv(), Ok(Ok(expected)));
+    assert_eq!(harness.actor.messages, 2);
+    assert_eq!(drops(), start + 2);
+
+    // Told, rejected: dropped, unhandled.
+    told(Msg::<P>::new(7)).reject(StopReason::Killed);
+    assert_eq!(drops(), start + 3);
+
+    // Asked, rejected: the asker gets the reason.
+    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    envelope.reject(StopReason::failed("refused"));
+    assert_eq!(answer.try_recv(), Ok(Err(StopReason::failed("refused"))));
+    assert_eq!(drops(), start + 4);
+
+    // Told, discarded (say, with the mailbox).
+    drop(told(Msg::<P>::new(7)));
+    assert_eq!(drops(), start + 5);
+
+    // Asked, discarded: the asker's channel closes.
+    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    drop(envelope);
+    assert_eq!(answer.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(drops(), start + 6);
+
+    assert_eq!(
+        harness.actor.messages, 2,
+        "only opened messages are handled"
+    );
+
+    // Unsealed as its own type: the parcel comes back whole.
+    let parcel = told(Msg::<P>::new(7))
+        .unseal::<Msg<P>>()
+        .unwrap_or_else(|_| panic!("unsealed as its own type"));
+    assert!(parcel.reply.is_none());
+    parcel.message.assert_aligned();
+    assert_eq!(parcel.message.payload.value(), expected);
+    assert_eq!(drops(), start + 6, "unsealing drops nothing");
+    drop(parcel);
+    assert_eq!(drops(), start + 7);
+
+    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    let parcel = envelope
+        .unseal::<Msg<P>>()
+        .unwrap_or_else(|_| panic!("unsealed as its own type"));
+    parcel.message.assert_aligned();
+    let reply = parcel
+        .reply
+        .expect("an asked parcel keeps its reply channel");
+    reply.send(Ok(3)).expect("the asker is waiting");
+    assert_eq!(answer.try_recv(), Ok(Ok(3)));
+    drop(parcel.message);
+    assert_eq!(drops(), start + 8);
+}
+
+#[test]
+fn every_path_drops_each_message_once() {
+    every_path::<[u64; 2]>();
+    every_path::<[u64; 3]>();
+    every_path::<[u64; 8]>();
+    every_path::<()>();
+    every_path::<Aligned>();
+}
+
+/// Unsealing as another type hands back the envelope intact, and it still
+/// opens as its own.
+fn wrong_type<P: Payload, Q: Payload>()
+where
+    Probe: Handler<Msg<P>> + Handler<Msg<Q>>,
+{
+    let start = drops();
+    let expected = P::make(5).value();
+    let mut harness = Harness::new();
+
+    let envelope = match told(Msg::<P>::new(5)).unseal::<Msg<Q>>() {
+        Ok(_) => panic!("unsealed as the wrong type"),
+        Err(envelope) => envelope,
+    };
+    assert_eq!(drops(), start, "nothing dropped");
+    assert_eq!(envelope.message_type(), TypeId::of::<Msg<P>>());
+    assert!(!envelope.is_asked());
+    assert_eq!(harness.open(envelope), Ok(()));
+    assert_eq!(harness.actor.handled, expected);
+    assert_eq!(drops(), start + 1);
+
+    let (envelope, mut answer) = asked(Msg::<P>::new(5));
+    let envelope = match envelope.unseal::<Msg<Q>>() {
+        Ok(_) => panic!("unsealed as the wrong type"),
+        Err(envelope) => envelope,
+    };
+    assert!(envelope.is_asked());
+    assert_eq!(
+        answer.try_recv(),
+        Err(TryRecvError::Empty),
+        "the asker still waits"
+    );
+    let parcel = envelope
+        .unseal::<Msg<P>>()
+        .unwrap_or_else(|_| panic!("unsealed as its own type"));
+    assert_eq!(parcel.message.payload.value(), expected);
+    drop(parcel);
+    assert_eq!(answer.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(drops(), start + 2);
+}
+
+#[test]
+fn unsealing_as_another_type_returns_the_envelope_intact() {
+    wrong_type::<[u64; 2], [u64; 3]>();
+    wrong_type::<[u64; 3], [u64; 2]>();
+    wrong_type::<[u64; 8], ()>();
+    wrong_type::<(), [u64; 8]>();
+    wrong_type::<Aligned, [u64; 2]>();
+}
+
+/// A handler that panics: the asker is told why, and the message (moved
+/// into the handler) is still dropped once.
+struct Boom(Tracker);
+
+impl Message for Boom {
+    type Reply = ();
+}
+
+impl Handler<Boom> for Probe {
+    async fn handle(&mut self, msg: Boom, _ctx: &mut Context<Self>) {
+        let _message = msg;
+        panic!("boom");
+    }
+}
+
+#[test]
+fn a_panicking_handler_fails_the_asker_and_drops_the_message_once() {
+    let start = drops();
+    let mut harness = Harness::new();
+    let (envelope, mut answer) = asked(Boom(Tracker));
+    let outcome = harness.open(envelope);
+    let failure = outcome.expect_err("the handler panicked");
+    assert!(failure.to_string().contains("boom"), "{failure}");
+    assert_eq!(answer.try_recv(), Ok(Err(failure)));
+    assert_eq!(drops(), start + 1);
+}
