@@ -138,10 +138,7 @@ fn pipe_error<T: Send + 'static>(
         Refusal::TimedOut => PipeError::Timeout {
             pipe,
             operation,
-            timeout: match patience {
-                Patience::Limit(limit) => limit,
-                Patience::None | Patience::Forever => Duration::ZERO,
-            },
+            timeout: patience.limit(),
         },
         Refusal::Stopped => Error::Stopped { actor: pipe }.into(),
     }

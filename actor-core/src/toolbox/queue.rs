@@ -324,10 +324,7 @@ pub(crate) fn refusal_error(
         Refusal::TimedOut => QueueError::Timeout {
             queue,
             operation,
-            timeout: match patience {
-                Patience::Limit(limit) => limit,
-                Patience::None | Patience::Forever => Duration::ZERO,
-            },
+            timeout: patience.limit(),
         },
         Refusal::Stopped => Error::Stopped { actor: queue }.into(),
     }

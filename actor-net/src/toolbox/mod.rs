@@ -120,12 +120,14 @@ pub(crate) trait ToolError: From<Error> + Sized {
 
 /// A refusal that no tool names, as the kernel's error.
 fn other(id: ActorId, operation: &'static str, refused: Refused) -> Error {
-    match refused {
-        Refused::Stopped => Error::Stopped { actor: id },
-        other => Error::Failed {
-            actor: id,
-            reason: StopReason::failed(format_args!("`{operation}` was refused: {other:?}")),
-        },
+    let reason = match refused {
+        Refused::Stopped => return Error::Stopped { actor: id },
+        Refused::Other(reason) => reason,
+        unexpected => format!("{unexpected:?}"),
+    };
+    Error::Failed {
+        actor: id,
+        reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
     }
 }
 
@@ -159,12 +161,7 @@ impl ToolError for QueueError {
                     Wait::None | Wait::Forever => Duration::ZERO,
                 },
             },
-            Refused::Other(reason) => Error::Failed {
-                actor: id,
-                reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
-            }
-            .into(),
-            stopped => other(id, operation, stopped).into(),
+            refused => other(id, operation, refused).into(),
         }
     }
 }
@@ -178,14 +175,7 @@ impl ToolError for SyncError {
     }
 
     fn refused(refused: Refused, id: ActorId, operation: &'static str, _wait: Wait) -> Self {
-        match refused {
-            Refused::Other(reason) => Error::Failed {
-                actor: id,
-                reason: StopReason::failed(format_args!("`{operation}` was refused: {reason}")),
-            }
-            .into(),
-            refused => other(id, operation, refused).into(),
-        }
+        other(id, operation, refused).into()
     }
 }
 

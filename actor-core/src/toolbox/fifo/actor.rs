@@ -200,6 +200,15 @@ pub(crate) enum Patience {
 }
 
 impl Patience {
+    /// The time limit, as a timeout error reports it (zero when there was
+    /// none).
+    pub(crate) fn limit(self) -> Duration {
+        match self {
+            Patience::Limit(limit) => limit,
+            Patience::None | Patience::Forever => Duration::ZERO,
+        }
+    }
+
     fn wait(self) -> Wait {
         match self {
             Patience::None => Wait::NO,
