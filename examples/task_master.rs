@@ -168,9 +168,9 @@ async fn run(config: &Config) -> Result<(), String> {
     let tasks = Queue::<u64>::unbounded();
     let results = Queue::<Square>::unbounded();
     let export = |e: NetError| e.to_string();
-    node.export_queue(TASK_QUEUE, tasks.clone())
+    node.export_handle(TASK_QUEUE, tasks.clone())
         .map_err(export)?;
-    node.export_queue(RESULT_QUEUE, results.clone())
+    node.export_handle(RESULT_QUEUE, results.clone())
         .map_err(export)?;
     println!(
         "master: node on {}, exporting {TASK_QUEUE:?} and {RESULT_QUEUE:?}",

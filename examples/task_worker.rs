@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use actor::net::{ClusterKey, NetError, Node};
-use actor::queue::QueueError;
+use actor::queue::{Queue, QueueError};
 use tokio::time::timeout;
 
 /// The task and result types, the queue names and the defaults, shared
@@ -122,11 +122,11 @@ async fn run(config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| explain(e, key))?;
     let tasks = node
-        .lookup_queue::<u64>(config.addr, TASK_QUEUE)
+        .lookup_handle::<Queue<u64>>(config.addr, TASK_QUEUE)
         .await
         .map_err(|e| explain(e, key))?;
     let results = node
-        .lookup_queue::<Square>(config.addr, RESULT_QUEUE)
+        .lookup_handle::<Queue<Square>>(config.addr, RESULT_QUEUE)
         .await
         .map_err(|e| explain(e, key))?;
 

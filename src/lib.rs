@@ -49,7 +49,7 @@ pub mod prelude {
     pub use actor_core::prelude::*;
     pub use actor_macros::{messages, Actor, Message};
     #[cfg(feature = "net")]
-    pub use actor_net::{Accepts, ClusterKey, NetError, Node, NodeConfig, RemoteActor};
+    pub use actor_net::{ClusterKey, NetError, Node, NodeConfig};
 }
 
 /// The README's examples, compiled and run as doc tests so that they stay true.

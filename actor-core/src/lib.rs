@@ -86,6 +86,7 @@ pub mod prelude {
     pub use crate::pool::{Pool, PoolError, TaskHandle};
     pub use crate::port::{Port, PortError};
     pub use crate::queue::{Queue, QueueError};
+    pub use crate::remote::{Accepts, RemoteActor};
     pub use crate::shared::{SharedError, SharedList, SharedMap, SharedValue};
     pub use crate::sync::{Barrier, Condition, Event, Lock, Permit, RLock, Semaphore, SyncError};
     pub use crate::work_queue::{WorkItem, WorkQueue};

@@ -291,7 +291,7 @@ fn remote_impls(options: &Options, input: &DeriveInput, krate: &Path) -> syn::Re
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(
             &input.generics,
-            "a generic remote actor needs a wire name that includes its type parameters: implement `WireName` and `actor::net::RemoteActor` by hand",
+            "a generic remote actor needs a wire name that includes its type parameters: implement `WireName` and `actor::remote::RemoteActor` by hand",
         ));
     }
     let ident = &input.ident;
@@ -304,8 +304,8 @@ fn remote_impls(options: &Options, input: &DeriveInput, krate: &Path) -> syn::Re
             }
         }
         #[automatically_derived]
-        impl #krate::net::RemoteActor for #ident {
-            fn accepts(messages: &mut #krate::net::Accepts<Self>) {
+        impl #krate::remote::RemoteActor for #ident {
+            fn accepts(messages: &mut #krate::remote::Accepts<Self>) {
                 #(messages.accept::<#accepts>();)*
                 let _ = messages;
             }

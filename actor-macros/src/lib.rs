@@ -57,7 +57,7 @@
 //! | `stopping = on_stopping` | the `stopping` hook: `async fn on_stopping(&mut self, ctx: &mut Context<Self>)` | does nothing |
 //! | `stopped = on_stopped` | the `stopped` hook: `async fn on_stopped(&mut self, reason: &StopReason)` | does nothing |
 //! | `restarting = on_restart` | the `restarting` hook, run on a supervised actor's new instance: `async fn on_restart(&mut self, ctx: &mut Context<Self>, previous: &StopReason)` | does nothing |
-//! | `remote = "app.counter"` | the actor can be exported and looked up by other nodes: its `WireName` (stable, never to change once deployed) and an `actor::net::RemoteActor` impl | not remote |
+//! | `remote = "app.counter"` | the actor can be exported and looked up by other nodes: its `WireName` (stable, never to change once deployed) and an `actor::remote::RemoteActor` impl | not remote |
 //! | `accepts(Add, Get)` | with `remote`: the messages it accepts from the network, each a remote message it handles | none |
 //! | `crate = ::path` | where the `actor` crate is (see [Paths](#paths)) | `::actor` |
 //!
@@ -311,7 +311,7 @@
 //!     }
 //! }
 //!
-//! fn exportable<A: actor::net::RemoteActor>() -> String {
+//! fn exportable<A: actor::remote::RemoteActor>() -> String {
 //!     A::wire_name().into_owned()
 //! }
 //! assert_eq!(exportable::<Account>(), "bank.account");

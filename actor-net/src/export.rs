@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 use actor_core::ActorRef;
 
 use crate::error::NetError;
-use crate::remote_actor::{Accepts, RemoteActor};
 use crate::serve::{serve_actor, Owner};
 use crate::stream::Accepted;
+use actor_core::remote::accepts::{Accepts, RemoteActor};
 
 /// The exports of a node, by name. Shared by the node (which adds and
 /// removes) and the tasks that accept streams (which look up).

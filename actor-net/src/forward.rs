@@ -30,8 +30,8 @@ use crate::proto::caller::{Asks, Event, Requests, Responses};
 use crate::proto::frame::{FrameBuffer, PushError};
 use crate::proto::wire::{Refusal, VERSION};
 use crate::proto::Violation;
-use crate::remote_actor::{Accepts, Encoding, PendingReply, RemoteActor};
 use crate::stream::{protocol_violation, read_chunk, FLUSH_AT};
+use actor_core::remote::accepts::{Accepts, Encoding, PendingReply, RemoteActor};
 
 /// What a remote reference points at.
 pub(crate) struct Target {

@@ -10,7 +10,8 @@
 //! ```no_run
 //! # use std::borrow::Cow;
 //! # use actor_core::{spawn, Actor, Context, Handler, Message, RemoteMessage, WireName};
-//! use actor_net::{Accepts, ClusterKey, Node, RemoteActor};
+//! use actor_core::remote::{Accepts, RemoteActor};
+//! use actor_net::{ClusterKey, Node};
 //! # struct Counter(u64);
 //! # impl Actor for Counter {}
 //! # impl WireName for Counter { fn wire_name() -> Cow<'static, str> { "app.counter".into() } }
@@ -41,6 +42,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Toolbox objects
+//!
+//! A queue, work queue, event or lock is exported with
+//! [`Node::export_handle`] and looked up with [`Node::lookup_handle`], which
+//! hands back the same type (`Queue<T>`, `Lock`, ...) working over the
+//! network; each remote handle gets a session of its own on the exporting
+//! node. The crate knows no tool: anything
+//! [`Exportable`](actor_core::remote::Exportable) crosses this way.
+//!
 //! # Remote references
 //!
 //! [`Node::lookup`] returns an ordinary [`ActorRef`](actor_core::ActorRef).
@@ -48,8 +58,9 @@
 //! per reference, coalesced into large writes. What the network changes:
 //!
 //! - **Only listed messages cross.** A message type crosses if the actor lists
-//!   it in [`RemoteActor::accepts`]; any other is dropped at the sender with
-//!   an error log, and an ask of it fails at once.
+//!   it in [`RemoteActor::accepts`](actor_core::remote::RemoteActor::accepts);
+//!   any other is dropped at the sender with an error log, and an ask of it
+//!   fails at once.
 //! - **Backpressure crosses.** `tell` waits while the remote actor is behind:
 //!   its mailbox, the stream's flow-control window and the reference's own
 //!   bounded mailbox fill in turn; memory stays flat.
@@ -91,23 +102,22 @@
 // `Arc<Exports>`) and `Limits`, never the node:
 //
 //   node      the public face: owns config, exports, peers
-//               -> accept, peers, export, forward, config, tls, remote_actor
-//   toolbox   remote queues, locks, events on `export_sessions`  -> node
+//               -> accept, peers, export, forward, config, tls
 //   accept    accepting connections (TLS, cluster key)  -> peers, auth
 //   forward   the task behind a remote reference
-//               -> peers, stream, proto::caller, remote_actor, config
+//               -> peers, stream, proto::caller, config
 //   peers     one authenticated connection per peer: dial, adopt, reuse
 //               -> incoming, auth, export (the table), config
 //   incoming  a connection's streams: read each Open, hand it to its export
 //               -> export, stream, proto::export, config
 //   export    the export table: one actor, or a session per stream
-//               -> serve, stream, remote_actor
+//               -> serve, stream
 //   serve     the quinn loop serving one stream to one actor
-//               -> stream, proto::export, remote_actor
+//               -> stream, proto::export
 //   stream    what both ends of a stream share: chunked reads, violations
 //               -> proto
 //   auth      the cluster key handshake over quinn  -> proto::handshake
-//   config, remote_actor, tls, error                -> proto (or nothing)
+//   config, tls, error                -> proto (or nothing)
 //   proto     the protocol, sans IO: frame, wire, handshake, export, caller
 //               -> nothing else of the crate
 mod accept;
@@ -120,18 +130,15 @@ mod incoming;
 mod node;
 mod peers;
 mod proto;
-mod remote_actor;
 mod serve;
 mod stream;
 mod tls;
-pub mod toolbox;
 
 pub use config::NodeConfig;
 pub use error::NetError;
 pub use node::Node;
 pub use proto::frame::DEFAULT_MAX_FRAME_SIZE;
 pub use proto::handshake::ClusterKey;
-pub use remote_actor::{Accepts, RemoteActor};
 pub use tls::{CaTls, Tls};
 
 /// Items for tests and benchmarks that play a raw QUIC peer against a node;
@@ -152,6 +159,3 @@ pub mod __testing {
         pub use crate::proto::Violation;
     }
 }
-pub use toolbox::{
-    RemoteEvent, RemoteLock, RemoteLockGuard, RemoteQueue, RemoteWorkItem, RemoteWorkQueue,
-};

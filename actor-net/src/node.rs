@@ -5,14 +5,16 @@
 //! reopened after a loss; a connection a peer opened to us serves our
 //! requests to that peer too. On a connection, each remote reference is one
 //! bidirectional stream to one export. The node's exports are a table of
-//! names to actors ([`Node::export`]); [`Node::lookup`] opens a stream to a
-//! name on another node and hands back an ordinary [`ActorRef`] whose
-//! messages are forwarded on it.
+//! names to actors ([`Node::export`]) and to handles whose remote users each
+//! get a session ([`Node::export_handle`]: the toolbox's queues and locks);
+//! [`Node::lookup`] opens a stream to a name on another node and hands back
+//! an ordinary [`ActorRef`] whose messages are forwarded on it, and
+//! [`Node::lookup_handle`] the same handle type that was exported.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actor_core::remote::proxy;
+use actor_core::remote::{proxy, Accepts, Exportable, RemoteActor};
 use actor_core::{ActorRef, MailboxCapacity};
 use tokio::sync::oneshot;
 
@@ -24,7 +26,6 @@ use crate::forward;
 use crate::peers::Peers;
 use crate::proto::handshake::ClusterKey;
 use crate::proto::CLOSE_SHUTDOWN;
-use crate::remote_actor::{Accepts, RemoteActor};
 use crate::tls;
 
 /// The least capacity of a remote reference's own mailbox: the messages its
@@ -132,7 +133,8 @@ impl Node {
     /// ```no_run
     /// # use std::borrow::Cow;
     /// # use actor_core::{spawn, Actor, WireName};
-    /// # use actor_net::{Accepts, Node, RemoteActor};
+    /// # use actor_core::remote::{Accepts, RemoteActor};
+    /// # use actor_net::Node;
     /// # struct Session;
     /// # impl Actor for Session {}
     /// # impl WireName for Session { fn wire_name() -> Cow<'static, str> { "app.session".into() } }
@@ -150,6 +152,34 @@ impl Node {
         make: impl Fn() -> ActorRef<A> + Send + Sync + 'static,
     ) -> Result<(), NetError> {
         self.export_dyn(name.into(), Arc::new(SessionExport::new(make)))
+    }
+
+    /// Exports `handle` under `name`, serving each remote handle to it with
+    /// a session of its own ([`export_sessions`](Self::export_sessions)
+    /// with the handle's [`Exportable::session`]). Other nodes reach it with
+    /// [`lookup_handle`](Self::lookup_handle), and get the same type: a
+    /// `Queue<T>` for a queue, a `Lock` for a lock.
+    ///
+    /// ```no_run
+    /// # use actor_core::queue::Queue;
+    /// # use actor_net::Node;
+    /// # async fn run(server: &Node, client: &Node) -> Result<(), Box<dyn std::error::Error>> {
+    /// server.export_handle("jobs", Queue::<u64>::bounded(100))?;
+    ///
+    /// // On another node:
+    /// let jobs: Queue<u64> = client.lookup_handle(server.local_addr(), "jobs").await?;
+    /// jobs.put(7).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`NetError::NameTaken`] if something is already exported under `name`.
+    pub fn export_handle<H: Exportable>(
+        &self,
+        name: impl Into<String>,
+        handle: H,
+    ) -> Result<(), NetError> {
+        self.export_sessions(name, move || handle.session())
     }
 
     fn export_dyn(&self, name: String, export: Arc<dyn Exported>) -> Result<(), NetError> {
@@ -205,6 +235,32 @@ impl Node {
             Ok(Err(e)) => Err(e),
             Err(_) => Err(NetError::NodeClosed),
         }
+    }
+
+    /// A handle to what the node at `addr` exported as `name` with
+    /// [`export_handle`](Self::export_handle): a `Queue<T>`, `WorkQueue<T>`,
+    /// `Event` or `Lock` that works as a local one, over the network. Its
+    /// session on the exporting node holds what it holds (work items it
+    /// took, a lock it acquired) and gives it back when this handle's
+    /// connection ends; see [`Exportable`].
+    ///
+    /// # Errors
+    /// As [`lookup`](Self::lookup), with [`NetError::WrongType`] if the
+    /// export is another tool or holds another item type (by its wire name);
+    /// [`NetError::ConnectionLost`] if the first exchange with the session
+    /// fails.
+    pub async fn lookup_handle<H: Exportable>(
+        &self,
+        addr: SocketAddr,
+        name: &str,
+    ) -> Result<H, NetError> {
+        let session = self.lookup::<H::Session>(addr, name).await?;
+        H::from_session(session)
+            .await
+            .map_err(|error| NetError::ConnectionLost {
+                addr,
+                reason: error.to_string(),
+            })
     }
 
     /// Connects to the node at `addr` now and proves the cluster key, rather

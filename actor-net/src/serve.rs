@@ -18,14 +18,14 @@
 use std::task::{Context, Poll, Waker};
 
 use actor_core::remote::{deliver, Sealed};
-use actor_core::{ActorRef, WeakActorRef};
+use actor_core::{ActorRef, StopReason, WeakActorRef};
 use tokio::sync::mpsc;
 
 use crate::proto::export::{Answers, Event};
 use crate::proto::frame::FrameBuffer;
 use crate::proto::wire::WireReason;
-use crate::remote_actor::{Accepts, Decoded, Inbound, PendingAnswer, RemoteActor};
 use crate::stream::{protocol_violation, read_chunk, Accepted, FLUSH_AT};
+use actor_core::remote::accepts::{Accepts, Decoded, Inbound, PendingAnswer, RemoteActor};
 
 /// Answers waiting to be written, per stream, before the reader waits.
 const ANSWERS_IN_FLIGHT: usize = 1024;
@@ -242,10 +242,13 @@ impl Outgoing {
     }
 }
 
-fn written(id: u64, answer: Result<Vec<u8>, WireReason>) -> Written {
+fn written(id: u64, answer: Result<Vec<u8>, StopReason>) -> Written {
     match answer {
         Ok(bytes) => Written::Reply { id, bytes },
-        Err(reason) => Written::Failed { id, reason },
+        Err(reason) => Written::Failed {
+            id,
+            reason: WireReason::from(&reason),
+        },
     }
 }
 

@@ -7,14 +7,13 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use actor_net::{
-    CaTls, ClusterKey, NetError, Node, NodeConfig, RemoteActor, RemoteEvent, RemoteLock,
-    RemoteLockGuard, RemoteQueue, RemoteWorkItem, RemoteWorkQueue, Tls,
-};
+use actor_core::queue::Queue;
+use actor_core::remote::RemoteActor;
+use actor_core::sync::{Event, Lock};
+use actor_core::work_queue::WorkQueue;
+use actor_net::{CaTls, ClusterKey, NetError, Node, NodeConfig, Tls};
 
-fn assert_send<T: Send>() {}
 fn assert_send_sync<T: Send + Sync>() {}
 fn assert_value_send<T: Send>(_: &T) {}
 
@@ -25,13 +24,6 @@ fn handles() {
     assert_send_sync::<NetError>();
     assert_send_sync::<Tls>();
     assert_send_sync::<CaTls>();
-    assert_send_sync::<RemoteLock>();
-    assert_send_sync::<RemoteLockGuard>();
-    assert_send_sync::<RemoteEvent>();
-    assert_send_sync::<RemoteQueue<u64>>();
-    assert_send_sync::<RemoteQueue<String>>();
-    assert_send_sync::<RemoteWorkQueue<String>>();
-    assert_send::<RemoteWorkItem<String>>();
 }
 
 /// A node's futures can be awaited from any task, an actor's handler included.
@@ -39,21 +31,14 @@ fn node_futures(node: &Node, addr: SocketAddr, key: ClusterKey) {
     assert_value_send(&Node::start(addr, key));
     assert_value_send(&node.connect(addr));
     assert_value_send(&node.shutdown());
-    assert_value_send(&node.lookup_lock(addr, "lock"));
-    assert_value_send(&node.lookup_event(addr, "event"));
-    assert_value_send(&node.lookup_queue::<u64>(addr, "queue"));
-    assert_value_send(&node.lookup_work_queue::<String>(addr, "work"));
+    assert_value_send(&node.lookup_handle::<Lock>(addr, "lock"));
+    assert_value_send(&node.lookup_handle::<Event>(addr, "event"));
+    assert_value_send(&node.lookup_handle::<Queue<u64>>(addr, "queue"));
+    assert_value_send(&node.lookup_handle::<WorkQueue<String>>(addr, "work"));
 }
 
 fn lookup_future<A: RemoteActor>(node: &Node, addr: SocketAddr) {
     assert_value_send(&node.lookup::<A>(addr, "actor"));
-}
-
-fn toolbox_futures(lock: &RemoteLock) {
-    assert_value_send(&lock.lock());
-    assert_value_send(&lock.try_lock());
-    assert_value_send(&lock.lock_timeout(Duration::from_secs(1)));
-    assert_value_send(&lock.is_locked());
 }
 
 #[test]

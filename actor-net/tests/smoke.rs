@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 
+use actor_core::remote::{Accepts, RemoteActor};
 use actor_core::{spawn, Actor, Context, Handler, Message, RemoteMessage, WireName};
-use actor_net::{Accepts, ClusterKey, Node, RemoteActor};
+use actor_net::{ClusterKey, Node};
 
 struct Counter(u64);
 impl Actor for Counter {}

@@ -1,6 +1,9 @@
 //! What a network layer builds on: messages that may cross a process boundary
 //! ([`RemoteMessage`]), the stable names ([`WireName`]) by which the wire
-//! knows them, and [`proxy`](mod@proxy) references that stand for actors elsewhere.
+//! knows them, the actors other processes may reach ([`RemoteActor`]) with
+//! the messages each accepts ([`Accepts`]), handles that stand for their
+//! object elsewhere ([`Exportable`]: the toolbox's queues and locks), and
+//! [`proxy`](mod@proxy) references that stand for actors elsewhere.
 //!
 //! A remote message is an ordinary [`Message`] whose value and reply serde can
 //! serialise, and which has a wire name: a string chosen by the application
@@ -29,8 +32,12 @@
 //! accepts explicitly; nothing is collected at link time, so generic messages
 //! work like any other.
 
+pub mod accepts;
+mod exportable;
 pub mod proxy;
 
+pub use accepts::{Accepts, RemoteActor};
+pub use exportable::Exportable;
 pub use proxy::{deliver, proxy, Answer, Proxy, ReplyTo, Sealed};
 
 use std::borrow::Cow;

@@ -14,13 +14,17 @@
 //! [`work_queue`] and [`pipe`] are built on.
 
 mod fifo;
+mod patience;
 pub mod pipe;
 pub mod pool;
 pub mod port;
 pub mod queue;
+mod remote;
 pub mod shared;
 pub mod sync;
 pub mod work_queue;
+
+pub(crate) use patience::Patience;
 
 #[cfg(test)]
 mod props;

@@ -55,7 +55,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::fifo::{Client, Ledger, Patience, Refusal};
+use super::fifo::{Client, Ledger, Refusal};
+use super::Patience;
 use crate::{ActorId, Error, SendError};
 
 /// How many values one direction of a pipe holds before `send` waits.

@@ -23,10 +23,6 @@
 //! queue sent it an item puts the item back at the front, so cancelling a get
 //! (in a `select!`, or with a timeout) never loses an item.
 //!
-//! The handle reaches its actor through the actor's `ActorRef`, behind a
-//! small internal trait object, so that a proxy to a queue in another process
-//! can stand behind the same handle; [`Queue::id`] names the actor.
-//!
 //! ```
 //! use actor_core::queue::{Queue, QueueError};
 //!
@@ -54,11 +50,71 @@
 //! # producer.await.expect("producer ran")?;
 //! # Ok(()) }
 //! ```
+//!
+//! # On another node
+//!
+//! A queue another node exported (actor-net's `Node::export_handle`) is
+//! looked up as a `Queue<T>` (`Node::lookup_handle::<Queue<T>>`), with the
+//! same methods, errors and first-come first-served order; the same holds
+//! for a [`WorkQueue`](crate::work_queue::WorkQueue), an
+//! [`Event`](crate::sync::Event) and a [`Lock`](crate::sync::Lock). What
+//! the network adds:
+//!
+//! ## Sessions
+//!
+//! Each looked-up handle is served by a *session*: the exporting node gives
+//! it an actor of its own, holding a clone of the local handle and whatever
+//! the remote handle holds: the leases on the work items it took, the guard
+//! of the lock it acquired. The session lives exactly as long as the
+//! handle's stream: when the remote handle is dropped, or its node dies or
+//! shuts down (the connection closes, or times out), the session ends and
+//! drops what it held, as a local holder that dies would: its work items go
+//! back to their queue and are delivered again, its lock is released. A
+//! request that was waiting on the dead handle's behalf (a `get`, a `lock`)
+//! is withdrawn, so it takes nothing that nobody would receive. A handle
+//! whose connection was lost reconnects to a fresh session, holding nothing:
+//! acknowledging a work item taken before fails (it was given back), and
+//! dropping a lock guard from before does nothing.
+//!
+//! Time limits (`get_timeout`, `lock_timeout`, ...) are enforced by the
+//! exporting node, where the waiting happens, and bounded on the calling side
+//! too, at the limit plus five seconds of grace: a request to a
+//! node that is gone fails rather than waits for it to come back. Network
+//! failures surface as the errors of a remote ask ([`Error::Failed`] naming
+//! the node, [`Error::Timeout`], or [`Error::Stopped`]).
+//!
+//! ## One request at a time per handle
+//!
+//! A session serves its handle's requests one at a time, in order, and clones
+//! of a handle share its session. So a request that waits (a `get` on an
+//! empty queue, a `wait` on a clear event, a `lock` of a held lock) holds up
+//! the requests sent after it through the same handle, including a `done`
+//! or a guard's release. Give each task that waits its own handle: look the
+//! object up again (a lookup is one stream, cheap on an open connection).
+//!
+//! Cancelling a waiting request on the calling side (dropping its future, in
+//! a `select!` or under `tokio::time::timeout`) does not reach the exporting
+//! node: the request goes on waiting there, and what it takes is lost (a
+//! queue item) or held until the handle is dropped (a work item). A
+//! cancelled `lock` is released as soon as it is granted. Use the
+//! `*_timeout` variants, which the exporting node enforces, or drop the
+//! handle with the future.
+//!
+//! Errors name the object by the id this process knows it by: that of its
+//! reference to the session ([`Queue::id`]). Delivery through a remote
+//! `Queue` is at most once: an item taken for a `get` whose answer cannot
+//! reach its handle (the handle's node died before the exporting node
+//! noticed) is lost; use a work queue when every item must be processed.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::fifo::{Client, Counts, Patience, Plain, Refusal};
+use serde::{Deserialize, Serialize};
+
+use super::fifo::{Client, Counts, Plain, Refusal};
+use super::remote::fifo::RemoteFifo;
+use super::Patience;
 
 use crate::ActorId;
 use crate::{Error, SendError};
@@ -69,14 +125,24 @@ use crate::{Error, SendError};
 /// Cloning the handle is cheap; every clone reaches the same queue. The queue
 /// lives as long as some handle does.
 pub struct Queue<T> {
-    client: Client<T>,
+    reach: Reach<T>,
+}
+
+/// Where a queue handle's queue is.
+enum Reach<T> {
+    /// In this process: its actor, through the client.
+    Here(Client<T>),
+    /// On another node, through a session there.
+    Remote(Arc<dyn RemoteFifo<T, T>>),
 }
 
 impl<T> Clone for Queue<T> {
     fn clone(&self) -> Self {
-        Queue {
-            client: self.client.clone(),
-        }
+        let reach = match &self.reach {
+            Reach::Here(client) => Reach::Here(client.clone()),
+            Reach::Remote(remote) => Reach::Remote(remote.clone()),
+        };
+        Queue { reach }
     }
 }
 
@@ -94,7 +160,7 @@ impl<T: Send + 'static> fmt::Debug for Queue<T> {
 ///
 /// Like Python's `qsize()`, it may be out of date by the time it is read when
 /// other tasks use the queue; it is exact when they are all waiting.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueueStatus {
     /// Items in the queue.
@@ -143,7 +209,7 @@ impl<T: Send + 'static> Queue<T> {
     /// Outside a tokio runtime, like [`spawn`](crate::spawn).
     pub fn bounded(capacity: usize) -> Self {
         Queue {
-            client: Client::spawn(Some(capacity), Plain),
+            reach: Reach::Here(Client::spawn(Some(capacity), Plain)),
         }
     }
 
@@ -155,18 +221,32 @@ impl<T: Send + 'static> Queue<T> {
     /// Outside a tokio runtime, like [`spawn`](crate::spawn).
     pub fn unbounded() -> Self {
         Queue {
-            client: Client::spawn(None, Plain),
+            reach: Reach::Here(Client::spawn(None, Plain)),
         }
     }
 
-    /// The id of the actor that owns the queue; errors name the queue by it.
+    /// A handle to a queue on another node, through its client there.
+    pub(crate) fn remote(remote: Arc<dyn RemoteFifo<T, T>>) -> Self {
+        Queue {
+            reach: Reach::Remote(remote),
+        }
+    }
+
+    /// The id of the actor that owns the queue (for a queue on another node,
+    /// of this process's reference to it); errors name the queue by it.
     pub fn id(&self) -> ActorId {
-        self.client.id()
+        match &self.reach {
+            Reach::Here(client) => client.id(),
+            Reach::Remote(remote) => remote.id(),
+        }
     }
 
     /// The most items the queue holds, `None` if unbounded.
     pub fn capacity(&self) -> Option<usize> {
-        self.client.capacity()
+        match &self.reach {
+            Reach::Here(client) => client.capacity(),
+            Reach::Remote(remote) => remote.capacity(),
+        }
     }
 
     /// Puts `item` at the back, waiting while the queue is full. Producers
@@ -213,7 +293,11 @@ impl<T: Send + 'static> Queue<T> {
         patience: Patience,
         operation: &'static str,
     ) -> Result<(), SendError<T, QueueError>> {
-        self.client
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.put(item, patience, operation).await,
+        };
+        client
             .put(item, patience)
             .await
             .map_err(|(why, item)| SendError {
@@ -250,10 +334,13 @@ impl<T: Send + 'static> Queue<T> {
     }
 
     async fn get_with(&self, patience: Patience, operation: &'static str) -> Result<T, QueueError> {
-        self.client
-            .get(patience)
-            .await
-            .map_err(|why| self.error(why, patience, operation))
+        match &self.reach {
+            Reach::Here(client) => client
+                .get(patience)
+                .await
+                .map_err(|why| self.error(why, patience, operation)),
+            Reach::Remote(remote) => remote.get(patience, operation).await,
+        }
     }
 
     /// How many items are in the queue.
@@ -285,8 +372,11 @@ impl<T: Send + 'static> Queue<T> {
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
     pub async fn status(&self) -> Result<QueueStatus, QueueError> {
-        let counts = self
-            .client
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.status().await,
+        };
+        let counts = client
             .counts()
             .await
             .ok_or(Error::Stopped { actor: self.id() })?;
@@ -297,8 +387,14 @@ impl<T: Send + 'static> Queue<T> {
     /// waiting for room get [`QueueError::Closed`] with their item back.
     /// Consumers take the items left, then get `QueueError::Closed`. Returns
     /// once the queue is closed. Closing twice does nothing more.
+    ///
+    /// A queue on another node that cannot be reached is not closed; that
+    /// is logged (a warning), as there is no error to return.
     pub async fn close(&self) {
-        self.client.close().await;
+        match &self.reach {
+            Reach::Here(client) => client.close().await,
+            Reach::Remote(remote) => remote.close().await,
+        }
     }
 
     fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> QueueError {

@@ -66,9 +66,11 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub use super::fifo::WorkId;
-use super::fifo::{Client, Door, Ledger, Patience, Refusal};
+use super::fifo::{Client, Door, Ledger, Refusal};
 use super::queue::QueueError;
 use super::queue::{refusal_error, QueueStatus};
+use super::remote::work_queue::RemoteWork;
+use super::Patience;
 use crate::ActorId;
 use crate::{Error, SendError};
 
@@ -77,6 +79,17 @@ pub(crate) struct Entry<T> {
     id: WorkId,
     deliveries: u32,
     value: T,
+}
+
+impl<T> Entry<T> {
+    /// Delivery `deliveries` of item `id`.
+    pub(crate) fn new(id: WorkId, deliveries: u32, value: T) -> Self {
+        Entry {
+            id,
+            deliveries,
+            value,
+        }
+    }
 }
 
 /// The work queue's ledger: numbers the items and records which are held.
@@ -134,16 +147,29 @@ async fn acknowledge<T>(door: &dyn Door<Entry<T>>, id: WorkId) -> Result<(), Que
 /// [module documentation](self).
 ///
 /// Cloning the handle is cheap; every clone reaches the same queue. The queue
-/// lives as long as some handle or [`WorkItem`] does.
+/// lives as long as some handle or [`WorkItem`] does. A work queue on another
+/// node is a `WorkQueue<T>` too; the items its handle takes are leased to the
+/// handle's session there, and delivered again if this process dies (see
+/// [the queue's documentation](crate::queue#on-another-node)).
 pub struct WorkQueue<T> {
-    client: Client<Entry<T>>,
+    reach: Reach<T>,
+}
+
+/// Where a work queue handle's queue is.
+enum Reach<T> {
+    /// In this process: its actor, through the client.
+    Here(Client<Entry<T>>),
+    /// On another node, through a session there.
+    Remote(Arc<dyn RemoteWork<T>>),
 }
 
 impl<T> Clone for WorkQueue<T> {
     fn clone(&self) -> Self {
-        WorkQueue {
-            client: self.client.clone(),
-        }
+        let reach = match &self.reach {
+            Reach::Here(client) => Reach::Here(client.clone()),
+            Reach::Remote(remote) => Reach::Remote(remote.clone()),
+        };
+        WorkQueue { reach }
     }
 }
 
@@ -164,7 +190,7 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// Outside a tokio runtime, like [`spawn`](crate::spawn).
     pub fn bounded(capacity: usize) -> Self {
         WorkQueue {
-            client: Client::spawn(Some(capacity), Self::ledger()),
+            reach: Reach::Here(Client::spawn(Some(capacity), Self::ledger())),
         }
     }
 
@@ -174,7 +200,7 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// Outside a tokio runtime, like [`spawn`](crate::spawn).
     pub fn unbounded() -> Self {
         WorkQueue {
-            client: Client::spawn(None, Self::ledger()),
+            reach: Reach::Here(Client::spawn(None, Self::ledger())),
         }
     }
 
@@ -185,14 +211,28 @@ impl<T: Send + 'static> WorkQueue<T> {
         }
     }
 
-    /// The id of the actor that owns the queue; errors name the queue by it.
+    /// A handle to a work queue on another node, through its client there.
+    pub(crate) fn remote(remote: Arc<dyn RemoteWork<T>>) -> Self {
+        WorkQueue {
+            reach: Reach::Remote(remote),
+        }
+    }
+
+    /// The id of the actor that owns the queue (for a queue on another node,
+    /// of this process's reference to it); errors name the queue by it.
     pub fn id(&self) -> ActorId {
-        self.client.id()
+        match &self.reach {
+            Reach::Here(client) => client.id(),
+            Reach::Remote(remote) => remote.id(),
+        }
     }
 
     /// The most items waiting to be taken, `None` if unbounded.
     pub fn capacity(&self) -> Option<usize> {
-        self.client.capacity()
+        match &self.reach {
+            Reach::Here(client) => client.capacity(),
+            Reach::Remote(remote) => remote.capacity(),
+        }
     }
 
     /// Puts `item` at the back, waiting while the queue is full, as
@@ -234,12 +274,16 @@ impl<T: Send + 'static> WorkQueue<T> {
         patience: Patience,
         operation: &'static str,
     ) -> Result<(), SendError<T, QueueError>> {
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.put(item, patience, operation).await,
+        };
         let entry = Entry {
             id: WorkId(0), // numbered when admitted
             deliveries: 0,
             value: item,
         };
-        self.client
+        client
             .put(entry, patience)
             .await
             .map_err(|(why, entry)| SendError {
@@ -280,16 +324,23 @@ impl<T: Send + 'static> WorkQueue<T> {
         patience: Patience,
         operation: &'static str,
     ) -> Result<WorkItem<T>, QueueError> {
-        match self.client.get(patience).await {
-            Ok(entry) => Ok(WorkItem {
-                id: entry.id,
-                deliveries: entry.deliveries,
-                value: Some(entry.value),
-                queue: self.client.door().clone(),
-                acknowledged: false,
-            }),
-            Err(why) => Err(self.error(why, patience, operation)),
-        }
+        let (entry, holder) = match &self.reach {
+            Reach::Here(client) => match client.get(patience).await {
+                Ok(entry) => (entry, Holder::Here(client.door().clone())),
+                Err(why) => return Err(self.error(why, patience, operation)),
+            },
+            Reach::Remote(remote) => (
+                remote.get(patience, operation).await?,
+                Holder::Remote(remote.clone()),
+            ),
+        };
+        Ok(WorkItem {
+            id: entry.id,
+            deliveries: entry.deliveries,
+            value: Some(entry.value),
+            holder,
+            acknowledged: false,
+        })
     }
 
     /// Acknowledges the item `id` without its lease, for code that passed the
@@ -301,7 +352,10 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// acknowledged already, given back, or never handed out);
     /// [`Error::Stopped`] if the queue's actor ended.
     pub async fn task_done(&self, id: WorkId) -> Result<(), QueueError> {
-        acknowledge(&**self.client.door(), id).await
+        match &self.reach {
+            Reach::Here(client) => acknowledge(&**client.door(), id).await,
+            Reach::Remote(remote) => remote.done(id, None).await,
+        }
     }
 
     /// Waits until every item put has been acknowledged: none waits in the
@@ -310,8 +364,12 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
     pub async fn join(&self) -> Result<(), QueueError> {
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.join().await,
+        };
         let (joined, done) = oneshot::channel();
-        self.client.door().join(joined);
+        client.door().join(joined);
         done.await
             .map_err(|_| Error::Stopped { actor: self.id() })
             .map_err(Into::into)
@@ -347,8 +405,11 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// # Errors
     /// [`Error::Stopped`] if the queue's actor ended.
     pub async fn status(&self) -> Result<QueueStatus, QueueError> {
-        let counts = self
-            .client
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.status().await,
+        };
+        let counts = client
             .counts()
             .await
             .ok_or(Error::Stopped { actor: self.id() })?;
@@ -358,8 +419,14 @@ impl<T: Send + 'static> WorkQueue<T> {
     /// Closes the queue: puts are refused from now on (waiting producers get
     /// their item back); consumers get [`QueueError::Closed`] once no item is
     /// left or held. Returns once the queue is closed.
+    ///
+    /// A queue on another node that cannot be reached is not closed; that
+    /// is logged (a warning), as there is no error to return.
     pub async fn close(&self) {
-        self.client.close().await;
+        match &self.reach {
+            Reach::Here(client) => client.close().await,
+            Reach::Remote(remote) => remote.close().await,
+        }
     }
 
     fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> QueueError {
@@ -380,8 +447,24 @@ pub struct WorkItem<T> {
     /// `Some` until `Drop` moves it out (an `Option` rather than a
     /// `ManuallyDrop`, so that the toolbox needs no `unsafe`).
     value: Option<T>,
-    queue: Arc<dyn Door<Entry<T>>>,
+    holder: Holder<T>,
     acknowledged: bool,
+}
+
+/// Who a work item's lease is held with: the queue's actor here, or the
+/// session of a handle to a queue on another node.
+enum Holder<T> {
+    Here(Arc<dyn Door<Entry<T>>>),
+    Remote(Arc<dyn RemoteWork<T>>),
+}
+
+impl<T> Holder<T> {
+    fn id(&self) -> ActorId {
+        match self {
+            Holder::Here(door) => door.id(),
+            Holder::Remote(remote) => remote.id(),
+        }
+    }
 }
 
 impl<T: Send + 'static> WorkItem<T> {
@@ -396,9 +479,9 @@ impl<T: Send + 'static> WorkItem<T> {
         self.deliveries
     }
 
-    /// The id of the queue it came from.
+    /// The id of the queue it came from (its handle's [`WorkQueue::id`]).
     pub fn queue(&self) -> ActorId {
-        self.queue.id()
+        self.holder.id()
     }
 
     /// Acknowledges the item: it is processed, and will not be delivered
@@ -412,7 +495,10 @@ impl<T: Send + 'static> WorkItem<T> {
         // Set before the ack is sent, so that if this future is dropped
         // after sending it the item is not also given back.
         self.acknowledged = true;
-        acknowledge(&*self.queue, self.id).await
+        match &self.holder {
+            Holder::Here(door) => acknowledge(&**door, self.id).await,
+            Holder::Remote(remote) => remote.done(self.id, Some(self.deliveries)).await,
+        }
     }
 
     /// Gives the item back now, to be delivered again (to this consumer or
@@ -447,15 +533,20 @@ impl<T> Drop for WorkItem<T> {
         let Some(value) = self.value.take() else {
             return;
         };
-        if !self.acknowledged {
+        if self.acknowledged {
+            return;
+        }
+        match &self.holder {
             // The queue's mailbox is unbounded, and this lease keeps the
             // queue alive: the message is refused only if the runtime is
             // shutting down, and then the item goes down with the queue.
-            self.queue.give_back(Entry {
+            Holder::Here(door) => door.give_back(Entry {
                 id: self.id,
                 deliveries: self.deliveries,
                 value,
-            });
+            }),
+            // The item itself stays on the exporting node.
+            Holder::Remote(remote) => remote.give_back(self.id, self.deliveries),
         }
     }
 }
@@ -466,7 +557,7 @@ impl<T: fmt::Debug> fmt::Debug for WorkItem<T> {
             .field("id", &self.id)
             .field("deliveries", &self.deliveries)
             .field("value", &**self)
-            .field("queue", &self.queue.id())
+            .field("queue", &self.holder.id())
             .finish()
     }
 }

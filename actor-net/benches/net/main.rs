@@ -25,8 +25,9 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use actor_core::remote::{Accepts, RemoteActor};
 use actor_core::{spawn, Actor, Context, Handler, Message, RemoteMessage, WireName};
-use actor_net::{Accepts, ClusterKey, Node, RemoteActor};
+use actor_net::{ClusterKey, Node};
 use serde::{Deserialize, Serialize};
 
 use harness::{median, on_worker, options, percentile, runtime};

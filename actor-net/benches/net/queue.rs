@@ -31,13 +31,13 @@ pub async fn remote_queue(items: u64) -> Duration {
     let any = "127.0.0.1:0".parse().expect("an address");
     let server = Node::start(any, key.clone()).await.expect("server node");
     server
-        .export_queue("items", Queue::<Item>::bounded(CAPACITY))
+        .export_handle("items", Queue::<Item>::bounded(CAPACITY))
         .expect("exported");
     let mut clients = Vec::new();
     for _ in 0..2 * SIDES {
         let node = Node::start(any, key.clone()).await.expect("client node");
         let queue = node
-            .lookup_queue::<Item>(server.local_addr(), "items")
+            .lookup_handle::<Queue<Item>>(server.local_addr(), "items")
             .await
             .expect("looked up");
         clients.push((node, queue));

@@ -102,31 +102,7 @@ impl From<WireReason> for StopReason {
     }
 }
 
-/// Appends `value` in postcard to `out`.
-pub fn append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), postcard::Error> {
-    postcard::serialize_with_flavor(value, Append(out))
-}
-
-/// A postcard output that appends to a vector it borrows.
-struct Append<'a>(&'a mut Vec<u8>);
-
-impl postcard::ser_flavors::Flavor for Append<'_> {
-    type Output = ();
-
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.0.push(byte);
-        Ok(())
-    }
-
-    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
-    }
-}
+pub use actor_core::remote::accepts::append;
 
 #[cfg(test)]
 mod tests {

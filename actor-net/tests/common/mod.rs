@@ -12,11 +12,12 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use actor_core::remote::{Accepts, RemoteActor};
 use actor_core::{
     spawn, Actor, ActorRef, Context, Down, Handler, MailboxCapacity, Message, RemoteMessage,
     WireName,
 };
-use actor_net::{Accepts, ClusterKey, Node, NodeConfig, RemoteActor};
+use actor_net::{ClusterKey, Node, NodeConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 

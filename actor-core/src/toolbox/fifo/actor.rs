@@ -24,13 +24,13 @@
 //! item that reached a `get` whose caller stopped waiting.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 use super::buffer::{Buffer, Counts, Getter, Got, Ledger, Placed, Putter, Refusal, Wait};
 use super::WorkId;
 use crate::spawn;
+use crate::toolbox::Patience;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
@@ -188,33 +188,12 @@ impl<T: Send + 'static, L: Ledger<T>> Door<T> for ActorRef<QueueActor<T, L>> {
     }
 }
 
-/// How long an operation may wait.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Patience {
-    /// Not at all (`try_*`).
-    None,
-    /// As long as it takes.
-    Forever,
-    /// At most this long (`*_timeout`).
-    Limit(Duration),
-}
-
-impl Patience {
-    /// The time limit, as a timeout error reports it (zero when there was
-    /// none).
-    pub(crate) fn limit(self) -> Duration {
-        match self {
-            Patience::Limit(limit) => limit,
-            Patience::None | Patience::Forever => Duration::ZERO,
-        }
-    }
-
-    fn wait(self) -> Wait {
-        match self {
-            Patience::None => Wait::NO,
-            Patience::Forever => Wait::FOREVER,
-            Patience::Limit(_) => Wait::cancellable(),
-        }
+/// The buffer's side of a caller's patience: how its request waits there.
+fn waiting(patience: Patience) -> Wait {
+    match patience {
+        Patience::None => Wait::NO,
+        Patience::Forever => Wait::FOREVER,
+        Patience::Limit(_) => Wait::cancellable(),
     }
 }
 
@@ -265,7 +244,7 @@ impl<T> Client<T> {
     /// Puts `item`, waiting for room as `patience` allows; the item comes
     /// back with any refusal.
     pub(crate) async fn put(&self, item: T, patience: Patience) -> Placed<T> {
-        let wait = patience.wait();
+        let wait = waiting(patience);
         let (reply, mut answer) = oneshot::channel();
         self.door.put(Putter::new(item, wait, reply));
         if let Patience::Limit(limit) = patience {
@@ -281,7 +260,7 @@ impl<T> Client<T> {
 
     /// Gets an item, waiting as `patience` allows.
     pub(crate) async fn get(&self, patience: Patience) -> Got<T> {
-        let wait = patience.wait();
+        let wait = waiting(patience);
         let (reply, answer) = oneshot::channel();
         self.door.get(Getter { wait, reply });
         let mut claim = Claim {

@@ -11,7 +11,7 @@ mod buffer;
 
 use std::fmt;
 
-pub(crate) use actor::{Client, Door, Patience};
+pub(crate) use actor::{Client, Door};
 pub(crate) use buffer::{Counts, Ledger, Plain, Refusal};
 
 /// The number a work queue gives an item when it admits it; unique within

@@ -82,10 +82,15 @@ impl Condition {
     /// bounded buffer's "not empty" and "not full").
     ///
     /// # Panics
-    /// When called outside a tokio runtime.
+    /// When called outside a tokio runtime, or with a lock looked up on
+    /// another node: a condition takes its lock again on a waiter's behalf,
+    /// which it can do only for a lock in this process.
     pub fn with_lock(lock: Lock) -> Self {
+        let Some(lock_actor) = lock.actor() else {
+            panic!("a Condition needs a Lock of this process; {lock:?} is on another node");
+        };
         let actor = crate::spawn(ConditionActor {
-            lock: lock.actor().clone(),
+            lock: lock_actor.clone(),
             waiters: Waiters::new(),
         });
         Condition { actor, lock }

@@ -14,6 +14,8 @@ use tokio::sync::oneshot;
 
 use super::SyncError;
 use super::{granted, Waiters};
+use crate::toolbox::remote::event::EventClient;
+use crate::toolbox::Patience;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
@@ -44,9 +46,22 @@ use crate::{Handler, Message};
 /// assert!(!green.wait_timeout(Duration::from_millis(10)).await?); // timed out
 /// # Ok(()) }
 /// ```
+///
+/// An event on another node is an `Event` too (see [the queue's
+/// documentation](crate::queue#on-another-node)): set it through one handle
+/// and wait through another, as each handle's requests are served in turn.
 #[derive(Clone)]
 pub struct Event {
-    actor: ActorRef<EventActor>,
+    reach: Reach,
+}
+
+/// Where an event handle's event is.
+#[derive(Clone)]
+enum Reach {
+    /// In this process: its actor.
+    Here(ActorRef<EventActor>),
+    /// On another node, through a session there.
+    Remote(EventClient),
 }
 
 impl Event {
@@ -56,16 +71,27 @@ impl Event {
     /// When called outside a tokio runtime.
     pub fn new() -> Self {
         Event {
-            actor: crate::spawn(EventActor {
+            reach: Reach::Here(crate::spawn(EventActor {
                 set: false,
                 waiters: Waiters::new(),
-            }),
+            })),
         }
     }
 
-    /// The id of the actor that owns this event.
+    /// A handle to an event on another node, through its client there.
+    pub(crate) fn remote(client: EventClient) -> Self {
+        Event {
+            reach: Reach::Remote(client),
+        }
+    }
+
+    /// The id of the actor that owns this event (for an event on another
+    /// node, of this process's reference to it).
     pub fn id(&self) -> ActorId {
-        self.actor.id()
+        match &self.reach {
+            Reach::Here(actor) => actor.id(),
+            Reach::Remote(client) => client.id(),
+        }
     }
 
     /// Sets the flag and wakes every waiter.
@@ -74,7 +100,10 @@ impl Event {
     /// [`Error::Stopped`] if the event's actor has ended (it was killed, or the
     /// runtime is shutting down).
     pub async fn set(&self) -> Result<(), SyncError> {
-        self.actor.ask(Set(true)).await.map_err(Into::into)
+        match &self.reach {
+            Reach::Here(actor) => actor.ask(Set(true)).await.map_err(Into::into),
+            Reach::Remote(client) => client.set(true, "set").await,
+        }
     }
 
     /// Clears the flag: waits that start from now on wait for the next
@@ -83,7 +112,10 @@ impl Event {
     /// # Errors
     /// As [`set`](Self::set).
     pub async fn clear(&self) -> Result<(), SyncError> {
-        self.actor.ask(Set(false)).await.map_err(Into::into)
+        match &self.reach {
+            Reach::Here(actor) => actor.ask(Set(false)).await.map_err(Into::into),
+            Reach::Remote(client) => client.set(false, "clear").await,
+        }
     }
 
     /// Whether the flag is set.
@@ -91,7 +123,10 @@ impl Event {
     /// # Errors
     /// As [`set`](Self::set).
     pub async fn is_set(&self) -> Result<bool, SyncError> {
-        self.actor.ask(IsSet).await.map_err(Into::into)
+        match &self.reach {
+            Reach::Here(actor) => actor.ask(IsSet).await.map_err(Into::into),
+            Reach::Remote(client) => client.wait(Patience::None, "is_set").await,
+        }
     }
 
     /// Returns at once if the flag is set, otherwise when it is next set.
@@ -99,8 +134,10 @@ impl Event {
     /// # Errors
     /// As [`set`](Self::set).
     pub async fn wait(&self) -> Result<(), SyncError> {
-        let reply = self.ask_for().await?;
-        granted(reply, self.id()).await
+        match &self.reach {
+            Reach::Here(actor) => granted(ask_for(actor).await?, self.id()).await,
+            Reach::Remote(client) => client.wait(Patience::Forever, "wait").await.map(drop),
+        }
     }
 
     /// Like [`wait`](Self::wait), but gives up after `timeout`. Returns
@@ -110,19 +147,26 @@ impl Event {
     /// # Errors
     /// As [`set`](Self::set).
     pub async fn wait_timeout(&self, timeout: Duration) -> Result<bool, SyncError> {
-        let reply = self.ask_for().await?;
+        let actor = match &self.reach {
+            Reach::Here(actor) => actor,
+            Reach::Remote(client) => {
+                return client.wait(Patience::Limit(timeout), "wait_timeout").await
+            }
+        };
+        let reply = ask_for(actor).await?;
         match tokio::time::timeout(timeout, reply).await {
             Ok(Ok(())) => Ok(true),
             Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }.into()),
             Err(_) => Ok(false),
         }
     }
+}
 
-    async fn ask_for(&self) -> Result<oneshot::Receiver<()>, SyncError> {
-        let (reply, receiver) = oneshot::channel();
-        self.actor.tell(Wait { reply }).await?;
-        Ok(receiver)
-    }
+/// Queues a wait on the event's actor; the receiver fires when it is set.
+async fn ask_for(actor: &ActorRef<EventActor>) -> Result<oneshot::Receiver<()>, SyncError> {
+    let (reply, receiver) = oneshot::channel();
+    actor.tell(Wait { reply }).await?;
+    Ok(receiver)
 }
 
 impl Default for Event {

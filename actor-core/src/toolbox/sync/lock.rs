@@ -18,6 +18,8 @@ use tokio::sync::oneshot;
 use super::SyncError;
 use super::{granted, offer, release_from_drop, Grant, Waiters};
 use crate::link::{AnyActorRef, Down, MonitorRef, Watchable};
+use crate::toolbox::remote::lock::{self as remote, LockClient, LockSession};
+use crate::toolbox::Patience;
 use crate::ActorId;
 use crate::ActorRef;
 use crate::Context;
@@ -60,9 +62,25 @@ use crate::{Handler, Message};
 /// assert_eq!(num.load(Ordering::SeqCst), 0);
 /// # Ok(()) }
 /// ```
+///
+/// A lock on another node is a `Lock` too (see [the queue's
+/// documentation](crate::queue#on-another-node)). Its handle holds it at
+/// most once at a time: a second `lock` through a handle that holds it is
+/// refused ([`Error::Failed`]) rather than left waiting for a release that
+/// would queue behind it; look the lock up again for each contending task.
+/// A hold ends when the handle's connection does.
 #[derive(Clone)]
 pub struct Lock {
-    actor: ActorRef<LockActor>,
+    reach: Reach,
+}
+
+/// Where a lock handle's lock is.
+#[derive(Clone)]
+enum Reach {
+    /// In this process: its actor.
+    Here(ActorRef<LockActor>),
+    /// On another node, through a session there.
+    Remote(LockClient),
 }
 
 impl Lock {
@@ -72,17 +90,28 @@ impl Lock {
     /// When called outside a tokio runtime.
     pub fn new() -> Self {
         Lock {
-            actor: crate::spawn(LockActor {
+            reach: Reach::Here(crate::spawn(LockActor {
                 held: None,
                 next_token: 0,
                 waiters: Waiters::new(),
-            }),
+            })),
         }
     }
 
-    /// The id of the actor that owns this lock.
+    /// A handle to a lock on another node, through its client there.
+    pub(crate) fn remote(client: LockClient) -> Self {
+        Lock {
+            reach: Reach::Remote(client),
+        }
+    }
+
+    /// The id of the actor that owns this lock (for a lock on another node,
+    /// of this process's reference to it).
     pub fn id(&self) -> ActorId {
-        self.actor.id()
+        match &self.reach {
+            Reach::Here(actor) => actor.id(),
+            Reach::Remote(client) => client.id(),
+        }
     }
 
     /// Waits until the lock is free and takes it. Waiters are served first
@@ -93,21 +122,27 @@ impl Lock {
     /// [`Error::Stopped`] if the lock's actor has ended (it was killed, or the
     /// runtime is shutting down).
     pub async fn lock(&self) -> Result<LockGuard, SyncError> {
-        let reply = self.ask_for(None).await?;
-        granted(reply, self.id()).await
+        match &self.reach {
+            Reach::Here(actor) => granted(ask_for(actor, None).await?, self.id()).await,
+            Reach::Remote(client) => client.lock(None).await,
+        }
     }
 
     /// Like [`lock`](Self::lock), and the lock also watches `holder`: when
     /// the holder's run ends (it stops, fails, or is killed) while this hold is
     /// current, the lock is released even if the guard was never dropped
     /// (leaked with `mem::forget`, or stuck in a process that died). Inside an
-    /// actor, pass `&ctx.weak_ref()`.
+    /// actor, pass `&ctx.weak_ref()`. For a lock on another node, this
+    /// process watches the holder and releases the hold when it ends.
     ///
     /// # Errors
     /// As [`lock`](Self::lock).
     pub async fn lock_for(&self, holder: &impl Watchable) -> Result<LockGuard, SyncError> {
-        let reply = self.ask_for(Some(holder.any_ref())).await?;
-        granted(reply, self.id()).await
+        let holder = Some(holder.any_ref());
+        match &self.reach {
+            Reach::Here(actor) => granted(ask_for(actor, holder).await?, self.id()).await,
+            Reach::Remote(client) => client.lock(holder).await,
+        }
     }
 
     /// Takes the lock if it is free now; `None` if it is held.
@@ -115,7 +150,10 @@ impl Lock {
     /// # Errors
     /// As [`lock`](Self::lock).
     pub async fn try_lock(&self) -> Result<Option<LockGuard>, SyncError> {
-        self.actor.ask(TryAcquire).await.map_err(Into::into)
+        match &self.reach {
+            Reach::Here(actor) => actor.ask(TryAcquire).await.map_err(Into::into),
+            Reach::Remote(client) => client.acquire(Patience::None, None, "try_lock").await,
+        }
     }
 
     /// Like [`lock`](Self::lock), but gives up after `timeout` and returns
@@ -124,7 +162,14 @@ impl Lock {
     /// # Errors
     /// As [`lock`](Self::lock).
     pub async fn lock_timeout(&self, timeout: Duration) -> Result<Option<LockGuard>, SyncError> {
-        let reply = self.ask_for(None).await?;
+        let actor = match &self.reach {
+            Reach::Here(actor) => actor,
+            Reach::Remote(client) => {
+                let wait = Patience::Limit(timeout);
+                return client.acquire(wait, None, "lock_timeout").await;
+            }
+        };
+        let reply = ask_for(actor, None).await?;
         match tokio::time::timeout(timeout, reply).await {
             Ok(Ok(guard)) => Ok(Some(guard)),
             Ok(Err(_)) => Err(Error::Stopped { actor: self.id() }.into()),
@@ -139,24 +184,30 @@ impl Lock {
     /// # Errors
     /// As [`lock`](Self::lock).
     pub async fn is_locked(&self) -> Result<bool, SyncError> {
-        self.actor.ask(IsLocked).await.map_err(Into::into)
-    }
-
-    /// Queues a request for the lock; the guard will come on the receiver.
-    async fn ask_for(
-        &self,
-        watch: Option<AnyActorRef>,
-    ) -> Result<oneshot::Receiver<LockGuard>, SyncError> {
-        let (reply, receiver) = oneshot::channel();
-        self.actor.tell(Acquire { reply, watch }).await?;
-        Ok(receiver)
+        match &self.reach {
+            Reach::Here(actor) => actor.ask(IsLocked).await.map_err(Into::into),
+            Reach::Remote(client) => client.is_locked().await,
+        }
     }
 
     /// The lock's actor, for a [`Condition`](super::Condition) that takes the
-    /// lock again on a waiter's behalf.
-    pub(crate) fn actor(&self) -> &ActorRef<LockActor> {
-        &self.actor
+    /// lock again on a waiter's behalf; `None` for a lock on another node.
+    pub(crate) fn actor(&self) -> Option<&ActorRef<LockActor>> {
+        match &self.reach {
+            Reach::Here(actor) => Some(actor),
+            Reach::Remote(_) => None,
+        }
     }
+}
+
+/// Queues a request for the lock; the guard will come on the receiver.
+async fn ask_for(
+    actor: &ActorRef<LockActor>,
+    watch: Option<AnyActorRef>,
+) -> Result<oneshot::Receiver<LockGuard>, SyncError> {
+    let (reply, receiver) = oneshot::channel();
+    actor.tell(Acquire { reply, watch }).await?;
+    Ok(receiver)
 }
 
 impl Default for Lock {
@@ -175,14 +226,37 @@ impl fmt::Debug for Lock {
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard {
     /// `None` once the guard no longer stands for a hold (disarmed).
-    lock: Option<ActorRef<LockActor>>,
+    lock: Option<HeldWith>,
     lock_id: ActorId,
     token: u64,
     /// The holder the lock watches, if the hold came from `lock_for`.
     watch: Option<AnyActorRef>,
 }
 
+/// Who a hold is released with.
+enum HeldWith {
+    /// The lock's actor, in this process.
+    Here(ActorRef<LockActor>),
+    /// The session that holds the guard for this process, on the node where
+    /// the lock is.
+    Remote(ActorRef<LockSession>),
+}
+
 impl LockGuard {
+    /// The guard of hold `hold` of a lock on another node, kept by `session`.
+    pub(crate) fn remote(
+        session: ActorRef<LockSession>,
+        hold: u64,
+        watch: Option<AnyActorRef>,
+    ) -> Self {
+        LockGuard {
+            lock_id: session.id(),
+            lock: Some(HeldWith::Remote(session)),
+            token: hold,
+            watch,
+        }
+    }
+
     /// The id of the lock this guard holds.
     pub fn lock_id(&self) -> ActorId {
         self.lock_id
@@ -202,8 +276,10 @@ impl LockGuard {
 
 impl Drop for LockGuard {
     fn drop(&mut self) {
-        if let Some(lock) = self.lock.take() {
-            release_from_drop(lock, Release { token: self.token });
+        match self.lock.take() {
+            Some(HeldWith::Here(lock)) => release_from_drop(lock, Release { token: self.token }),
+            Some(HeldWith::Remote(session)) => remote::release(&session, self.token),
+            None => {}
         }
     }
 }
@@ -259,7 +335,7 @@ impl LockActor {
         let token = self.next_token;
         self.next_token += 1;
         let guard = LockGuard {
-            lock: Some(ctx.actor_ref()),
+            lock: Some(HeldWith::Here(ctx.actor_ref())),
             lock_id: ctx.id(),
             token,
             watch: watch.clone(),

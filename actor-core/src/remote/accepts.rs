@@ -1,6 +1,11 @@
 //! [`RemoteActor`]: an actor type that can be exported and looked up, and the
 //! table of the messages it accepts from the network ([`Accepts`]).
 //!
+//! This module also holds what a network layer reads off that table: how
+//! each accepted message type is decoded on arrival ([`Inbound`]) and encoded
+//! on the way out ([`Outbound`]). Messages and replies cross in
+//! [postcard](https://docs.rs/postcard), serde's compact binary format.
+//!
 //! An actor handles many message types, but only some may cross the network:
 //! those that serialise and have a stable wire name ([`RemoteMessage`]). An
 //! actor lists them once, in [`RemoteActor::accepts`]. The same list serves
@@ -11,8 +16,8 @@
 //!
 //! ```
 //! use std::borrow::Cow;
+//! use actor_core::remote::{Accepts, RemoteActor};
 //! use actor_core::{Actor, Context, Handler, Message, RemoteMessage, WireName};
-//! use actor_net::{Accepts, RemoteActor};
 //!
 //! struct Counter(u64);
 //! impl Actor for Counter {}
@@ -46,10 +51,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use actor_core::remote::{ReplyTo, Sealed};
-use actor_core::{Actor, Handler, RemoteMessage, StopReason, WireName};
+use serde::Serialize;
 
-use crate::proto::wire::{self, WireReason};
+use super::{RemoteMessage, WireName};
+use super::{ReplyTo, Sealed};
+use crate::{Actor, Handler, StopReason};
 
 /// An actor type that other nodes can reach: it has a stable wire name (its
 /// [`WireName`]), checked when a reference is looked up, and lists the
@@ -102,8 +108,8 @@ impl<A: Actor> Accepts<A> {
 }
 
 impl<A: RemoteActor> Accepts<A> {
-    /// The table of actor type `A`.
-    pub(crate) fn of() -> Self {
+    /// The table of actor type `A`, as its [`RemoteActor::accepts`] lists it.
+    pub fn of() -> Self {
         let mut accepts = Accepts {
             by_name: HashMap::new(),
             by_type: HashMap::new(),
@@ -114,59 +120,92 @@ impl<A: RemoteActor> Accepts<A> {
 }
 
 impl<A: Actor> Accepts<A> {
-    /// How to decode the message type named `name`.
-    pub(crate) fn inbound(&self, name: &str) -> Option<Inbound<A>> {
+    /// How to decode the message type named `name`; `None` if `A` does not
+    /// accept it.
+    pub fn inbound(&self, name: &str) -> Option<Inbound<A>> {
         self.by_name.get(name).copied()
     }
 
-    /// How to encode a message of type `ty`.
-    pub(crate) fn outbound(&self, ty: TypeId) -> Option<&Outbound<A>> {
+    /// How to encode a message of type `ty` (its `TypeId`); `None` if `A`
+    /// does not accept it.
+    pub fn outbound(&self, ty: TypeId) -> Option<&Outbound<A>> {
         self.by_type.get(&ty)
     }
 
     /// How many message types are accepted.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.by_type.len()
+    }
+
+    /// Whether no message type is accepted (the actor can be looked up and
+    /// watched, but not sent to).
+    pub fn is_empty(&self) -> bool {
+        self.by_type.is_empty()
     }
 }
 
-/// Decodes a message of one type into a sealed message for `A`; for an ask,
-/// also returns the answer, encoded once the actor replies.
-pub(crate) type Inbound<A> = fn(&[u8], bool) -> Result<Decoded<A>, postcard::Error>;
+/// Decodes a message of one type into a sealed message for `A`, given its
+/// postcard bytes and whether it is an ask; for an ask, also returns the
+/// answer, encoded once the actor replies.
+pub type Inbound<A> = fn(&[u8], bool) -> Result<Decoded<A>, postcard::Error>;
 
 /// A decoded message, and for an ask its pending answer.
-pub(crate) struct Decoded<A: Actor> {
-    pub(crate) sealed: Sealed<A>,
-    pub(crate) answer: Option<PendingAnswer>,
+pub struct Decoded<A: Actor> {
+    /// The message, ready for [`deliver`](super::deliver).
+    pub sealed: Sealed<A>,
+    /// For an ask, the reply's postcard bytes once the actor answers.
+    pub answer: Option<PendingAnswer>,
 }
 
 /// The answer to a remote ask, encoded: the reply's postcard bytes, or why
 /// there is none.
-pub(crate) type PendingAnswer = Pin<Box<dyn Future<Output = Result<Vec<u8>, WireReason>> + Send>>;
+pub type PendingAnswer = Pin<Box<dyn Future<Output = Result<Vec<u8>, StopReason>> + Send>>;
 
-/// How one message type leaves the node.
-pub(crate) struct Outbound<A: Actor> {
-    /// The number the type gets on a stream.
-    pub(crate) ty: u32,
+impl<A: Actor> std::fmt::Debug for Decoded<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("sealed", &self.sealed)
+            .field("ask", &self.answer.is_some())
+            .finish()
+    }
+}
+
+/// How one message type leaves the process.
+#[non_exhaustive]
+pub struct Outbound<A: Actor> {
+    /// The number the type gets on a stream: its place in the list of
+    /// [`RemoteActor::accepts`].
+    pub ty: u32,
     /// Its wire name.
-    pub(crate) name: String,
+    pub name: String,
     /// Appends the message to a buffer; for an ask, returns what to do with
     /// the answer.
-    pub(crate) encode: Encode<A>,
+    pub encode: Encode<A>,
+}
+
+impl<A: Actor> std::fmt::Debug for Outbound<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("ty", &self.ty)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Appends a message to a buffer; for an ask, returns what to do with the
 /// answer.
-pub(crate) type Encode<A> = fn(Sealed<A>, &mut Vec<u8>) -> Result<Option<PendingReply>, Encoding>;
+pub type Encode<A> = fn(Sealed<A>, &mut Vec<u8>) -> Result<Option<PendingReply>, Encoding>;
 
 /// Completes a remote ask with the answer that came back: the reply's
 /// postcard bytes, or why it failed.
-pub(crate) type PendingReply = Box<dyn FnOnce(Result<&[u8], StopReason>) + Send>;
+pub type PendingReply = Box<dyn FnOnce(Result<&[u8], StopReason>) + Send>;
 
-/// A message that could not be encoded; an ask has been failed already.
+/// A message that could not be encoded, and why; an ask has been failed
+/// already with the same reason.
 #[derive(Debug)]
-pub(crate) struct Encoding(pub(crate) String);
+pub struct Encoding(pub String);
+
+impl std::error::Error for Encoding {}
 
 impl From<postcard::Error> for Encoding {
     fn from(e: postcard::Error) -> Self {
@@ -195,13 +234,13 @@ fn decode<A: Handler<M>, M: RemoteMessage>(
     let answer: PendingAnswer = Box::pin(async move {
         match answer.await {
             Some(Ok(reply)) => postcard::to_stdvec(&reply).map_err(|e| {
-                WireReason::Failed(format!(
+                StopReason::failed(format_args!(
                     "the reply to {} does not serialise: {e}",
                     M::wire_name()
                 ))
             }),
-            Some(Err(reason)) => Err(WireReason::from(&reason)),
-            None => Err(WireReason::Failed(format!(
+            Some(Err(reason)) => Err(reason),
+            None => Err(StopReason::failed(format_args!(
                 "the remote actor stopped before it handled {}",
                 M::wire_name()
             ))),
@@ -230,7 +269,7 @@ fn encode<A: Handler<M>, M: RemoteMessage>(
             return Err(Encoding(reason));
         }
     };
-    if let Err(e) = wire::append(&message, out) {
+    if let Err(e) = append(&message, out) {
         let reason = format!("{} does not serialise: {e}", M::wire_name());
         if let Some(reply) = reply {
             reply.fail(StopReason::failed(&reason));
@@ -251,11 +290,41 @@ fn encode<A: Handler<M>, M: RemoteMessage>(
     }))
 }
 
+/// Appends `value` in postcard to `out`: how a network layer writes a
+/// message, or its own frames, into a buffer it reuses.
+///
+/// # Errors
+/// postcard's, when `value` does not serialise (a `serde` impl that fails).
+pub fn append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), postcard::Error> {
+    postcard::serialize_with_flavor(value, Append(out))
+}
+
+/// A postcard output that appends to a vector it borrows.
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
 
-    use actor_core::{Context, Message};
+    use crate::{Context, Message};
 
     use super::*;
 

@@ -1,87 +1,37 @@
-//! The toolbox over the network: queues, work queues, events and locks that
-//! one node exports and others use as they use the local ones.
+//! The toolbox over the network: the sessions that serve remote handles to
+//! an exported [`Queue`](crate::queue::Queue),
+//! [`WorkQueue`](crate::work_queue::WorkQueue),
+//! [`Event`](crate::sync::Event) or [`Lock`](crate::sync::Lock), and the
+//! clients that such a handle holds when its object is on another node.
 //!
-//! A node exports a local [`Queue`](actor_core::queue::Queue),
-//! [`WorkQueue`](actor_core::work_queue::WorkQueue),
-//! [`Event`](actor_core::sync::Event) or [`Lock`](actor_core::sync::Lock)
-//! under a name ([`Node::export_queue`](crate::Node::export_queue), ...);
-//! another node looks it up ([`Node::lookup_queue`](crate::Node::lookup_queue),
-//! ...) and gets a handle with the same methods, the same errors and the same
-//! semantics: [`RemoteQueue`], [`RemoteWorkQueue`], [`RemoteEvent`],
-//! [`RemoteLock`].
+//! A tool is one handle type wherever its object is: a network layer exports
+//! a tool through [`Exportable`](crate::remote::Exportable), and the handle
+//! another node looks up is a `Queue<T>` (or `WorkQueue<T>`, `Event`,
+//! `Lock`) with the same methods, errors and semantics, reaching the object
+//! over the network. Only this module knows what crosses.
 //!
-//! # Sessions
-//!
-//! Each looked-up handle is a *session*: the exporting node gives it an actor
-//! of its own, holding a clone of the local handle and whatever the remote
-//! handle holds — the leases on the work items it took, the guard of the lock
-//! it acquired. The session lives exactly as long as the handle's stream:
-//! when the remote handle is dropped, or its node dies or shuts down (the
-//! connection closes, or times out after the exporting node's
-//! [`idle_timeout`](crate::NodeConfig::idle_timeout)), the session ends and
-//! drops what it held, as a local holder that dies would: its work items go
-//! back to their queue and are delivered again, its lock is released. A
-//! request that was waiting on the dead handle's behalf (a `get`, a `lock`)
-//! is withdrawn, so it takes nothing that nobody would receive. A handle
-//! whose connection was lost reconnects to a fresh session, holding nothing:
-//! acknowledging a work item taken before fails (it was given back), and
-//! dropping a lock guard from before does nothing.
-//!
-//! Time limits (`get_timeout`, `lock_timeout`, ...) are enforced by the
-//! exporting node, where the waiting happens, and bounded on the calling side
-//! too, at the limit plus a few seconds of grace: a request to a node that
-//! is gone fails rather than waits for it to come back. Network failures
-//! surface as the errors of a remote ask ([`Error::Failed`] naming the node,
-//! [`Error::Timeout`], or [`Error::Stopped`]). Errors name the queue (or lock) by the [`ActorId`] of
-//! the handle's reference, which is what this process knows it by.
-//!
-//! # One request at a time per handle
-//!
-//! A session serves its handle's requests one at a time, in order, and clones
-//! of a handle share its session. So a request that waits (a `get` on an
-//! empty queue, a `wait` on a clear event, a `lock` of a held lock) holds up
-//! the requests sent after it through the same handle — including a `done`
-//! or a guard's release. Give each task that waits its own handle: look the
-//! object up again (a lookup is one stream, cheap on an open connection).
-//!
-//! Cancelling a waiting request on the calling side (dropping its future, in
-//! a `select!` or under `tokio::time::timeout`) does not reach the exporting
-//! node: the request goes on waiting there, and what it takes is lost (a
-//! queue item) or held until the handle is dropped (a work item). A
-//! cancelled `lock` is released as soon as it is granted. Use the
-//! `*_timeout` variants, which the exporting node enforces, or drop the
-//! handle with the future.
+//! What a remote handle promises its user (sessions, time limits, one
+//! request at a time) is told in [the queue's
+//! documentation](crate::queue#on-another-node).
 
-mod common;
-mod event;
-mod lock;
-mod queue;
-mod work_queue;
-
-pub use event::RemoteEvent;
-pub use lock::{RemoteLock, RemoteLockGuard};
-pub use queue::RemoteQueue;
-pub use work_queue::{RemoteWorkItem, RemoteWorkQueue};
+pub(crate) mod event;
+pub(crate) mod fifo;
+pub(crate) mod lock;
+pub(crate) mod queue;
+pub(crate) mod work_queue;
 
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
-use actor_core::queue::QueueError;
-use actor_core::sync::SyncError;
-use actor_core::{ActorId, ActorRef, Error, Handler, Message, StopReason, WireName};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// How long a request may wait on the exporting node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum Wait {
-    /// Not at all (`try_*`).
-    None,
-    /// As long as it takes.
-    Forever,
-    /// At most this long (`*_timeout`).
-    Limit(Duration),
-}
+use super::queue::QueueError;
+use super::sync::SyncError;
+use super::Patience;
+use crate::{ActorId, ActorRef, Error, Handler, Message, StopReason, WireName};
 
 /// Why the exporting node refused a request: the local error, without the
 /// ids that only mean something there.
@@ -94,6 +44,10 @@ pub(crate) enum Refused {
     Closed,
     TimedOut,
     Stopped,
+    /// A work item's lease that the handle's session does not hold.
+    NotTaken {
+        item: u64,
+    },
     /// Anything else, said in words.
     Other(String),
 }
@@ -115,11 +69,11 @@ pub(crate) trait ToolError: From<Error> + Sized {
 
     /// The error a local handle would have returned, naming the object by
     /// `id` (the handle's reference).
-    fn refused(refused: Refused, id: ActorId, operation: &'static str, wait: Wait) -> Self;
+    fn refused(refused: Refused, id: ActorId, operation: &'static str, wait: Patience) -> Self;
 }
 
 /// A refusal that no tool names, as the kernel's error.
-fn other(id: ActorId, operation: &'static str, refused: Refused) -> Error {
+pub(crate) fn other(id: ActorId, operation: &'static str, refused: Refused) -> Error {
     let reason = match refused {
         Refused::Stopped => return Error::Stopped { actor: id },
         Refused::Other(reason) => reason,
@@ -140,12 +94,14 @@ impl ToolError for QueueError {
             },
             QueueError::Closed { .. } => Refused::Closed,
             QueueError::Timeout { .. } => Refused::TimedOut,
+            QueueError::NotTaken { item, .. } => Refused::NotTaken {
+                item: item.as_u64(),
+            },
             QueueError::Actor(error) => Refused::from(error),
-            other => Refused::Other(other.to_string()),
         }
     }
 
-    fn refused(refused: Refused, id: ActorId, operation: &'static str, wait: Wait) -> Self {
+    fn refused(refused: Refused, id: ActorId, operation: &'static str, wait: Patience) -> Self {
         match refused {
             Refused::Empty => QueueError::Empty { queue: id },
             Refused::Full { capacity } => QueueError::Full {
@@ -153,13 +109,14 @@ impl ToolError for QueueError {
                 capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
             },
             Refused::Closed => QueueError::Closed { queue: id },
+            Refused::NotTaken { item } => QueueError::NotTaken {
+                queue: id,
+                item: crate::work_queue::WorkId(item),
+            },
             Refused::TimedOut => QueueError::Timeout {
                 queue: id,
                 operation,
-                timeout: match wait {
-                    Wait::Limit(limit) => limit,
-                    Wait::None | Wait::Forever => Duration::ZERO,
-                },
+                timeout: wait.limit(),
             },
             refused => other(id, operation, refused).into(),
         }
@@ -174,7 +131,7 @@ impl ToolError for SyncError {
         }
     }
 
-    fn refused(refused: Refused, id: ActorId, operation: &'static str, _wait: Wait) -> Self {
+    fn refused(refused: Refused, id: ActorId, operation: &'static str, _wait: Patience) -> Self {
         other(id, operation, refused).into()
     }
 }
@@ -190,16 +147,16 @@ pub(crate) const GRACE: Duration = Duration::from_secs(5);
 pub(crate) async fn request<A, M>(
     session: &ActorRef<A>,
     message: M,
-    wait: Wait,
+    wait: Patience,
 ) -> Result<M::Reply, Error>
 where
     A: Handler<M>,
     M: Message,
 {
     match wait {
-        Wait::Forever => session.ask(message).await,
-        Wait::None => session.ask_timeout(message, GRACE).await,
-        Wait::Limit(limit) => {
+        Patience::Forever => session.ask(message).await,
+        Patience::None => session.ask_timeout(message, GRACE).await,
+        Patience::Limit(limit) => {
             session
                 .ask_timeout(message, limit.saturating_add(GRACE))
                 .await
@@ -212,7 +169,7 @@ pub(crate) fn answer<R, E: ToolError>(
     asked: Result<Result<R, Refused>, Error>,
     id: ActorId,
     operation: &'static str,
-    wait: Wait,
+    wait: Patience,
 ) -> Result<R, E> {
     asked?.map_err(|refused| E::refused(refused, id, operation, wait))
 }
@@ -221,12 +178,12 @@ pub(crate) fn answer<R, E: ToolError>(
 /// non-generic messages.
 macro_rules! wire_names {
     ($($ty:ty => $name:literal),* $(,)?) => {
-        $(impl actor_core::WireName for $ty {
+        $(impl crate::WireName for $ty {
             fn wire_name() -> std::borrow::Cow<'static, str> {
                 std::borrow::Cow::Borrowed($name)
             }
         }
-        impl actor_core::RemoteMessage for $ty {})*
+        impl crate::RemoteMessage for $ty {})*
     };
 }
 pub(crate) use wire_names;
@@ -247,3 +204,7 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refused> {
     postcard::from_bytes(bytes)
         .map_err(|e| Refused::Other(format!("the item does not decode: {e}")))
 }
+
+/// A remote operation's future, boxed so that a handle can hold its remote
+/// client as a trait object (hiding the serde bounds on its items).
+pub(crate) type Pending<'a, R> = Pin<Box<dyn Future<Output = R> + Send + 'a>>;

@@ -1,0 +1,154 @@
+//! A [`Queue`] on another node: the session that serves each remote handle
+//! to an exported queue, and the client that a looked-up `Queue<T>` holds.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::fifo::{self, shared_handlers, Close, Put, RemoteFifo, Status};
+use super::{answer, decode, generic_name, request, Pending, Refused, ToolError};
+use crate::queue::{Queue, QueueError, QueueStatus};
+use crate::remote::{Accepts, Exportable, RemoteActor};
+use crate::toolbox::Patience;
+use crate::{
+    spawn, Actor, ActorId, ActorRef, Context, Error, Handler, MailboxCapacity, Message,
+    RemoteMessage, SendError, WireName,
+};
+
+impl<T> Exportable for Queue<T>
+where
+    T: Serialize + DeserializeOwned + WireName + Send + 'static,
+{
+    type Session = QueueSession<T>;
+
+    fn session(&self) -> ActorRef<QueueSession<T>> {
+        spawn(QueueSession {
+            queue: self.clone(),
+        })
+    }
+
+    async fn from_session(session: ActorRef<QueueSession<T>>) -> Result<Self, Error> {
+        let capacity = fifo::capacity(&session).await?;
+        Ok(Queue::remote(Arc::new(QueueClient { session, capacity })))
+    }
+}
+
+/// The client of a [`Queue`] handle whose queue is on another node.
+struct QueueClient<T: Send + 'static> {
+    session: ActorRef<QueueSession<T>>,
+    capacity: Option<usize>,
+}
+
+impl<T> RemoteFifo<T, T> for QueueClient<T>
+where
+    T: Serialize + DeserializeOwned + WireName + Send + 'static,
+{
+    fn id(&self) -> ActorId {
+        self.session.id()
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    fn put(
+        &self,
+        item: T,
+        wait: Patience,
+        operation: &'static str,
+    ) -> Pending<'_, Result<(), SendError<T, QueueError>>> {
+        Box::pin(fifo::put(&self.session, item, wait, operation))
+    }
+
+    fn get(&self, wait: Patience, operation: &'static str) -> Pending<'_, Result<T, QueueError>> {
+        Box::pin(async move {
+            let asked = request(&self.session, Get::<T>::new(wait), wait).await;
+            answer(asked, self.session.id(), operation, wait)
+        })
+    }
+
+    fn status(&self) -> Pending<'_, Result<QueueStatus, QueueError>> {
+        Box::pin(fifo::status(&self.session))
+    }
+
+    fn close(&self) -> Pending<'_, ()> {
+        Box::pin(fifo::close(&self.session))
+    }
+}
+
+/// The session of one remote handle to an exported [`Queue`] (the actor an
+/// exporting node runs for it).
+pub struct QueueSession<T: Send + 'static> {
+    queue: Queue<T>,
+}
+
+impl<T: Send + 'static> Actor for QueueSession<T> {
+    fn name() -> &'static str {
+        "QueueSession"
+    }
+
+    // Every request is an ask, whose sender waits for the answer: the
+    // callers bound what is queued.
+    fn mailbox_capacity() -> MailboxCapacity {
+        MailboxCapacity::Unbounded
+    }
+}
+
+impl<T: WireName + Send + 'static> WireName for QueueSession<T> {
+    fn wire_name() -> Cow<'static, str> {
+        generic_name::<T>("actor.queue")
+    }
+}
+
+impl<T> RemoteActor for QueueSession<T>
+where
+    T: Serialize + DeserializeOwned + WireName + Send + 'static,
+{
+    fn accepts(messages: &mut Accepts<Self>) {
+        messages
+            .accept::<Put>()
+            .accept::<Get<T>>()
+            .accept::<Status>()
+            .accept::<Close>();
+    }
+}
+
+/// Takes an item.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) struct Get<T> {
+    wait: Patience,
+    #[serde(skip)]
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> Get<T> {
+    fn new(wait: Patience) -> Self {
+        Get {
+            wait,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Message for Get<T> {
+    type Reply = Result<T, Refused>;
+}
+
+impl<T: WireName> WireName for Get<T> {
+    fn wire_name() -> Cow<'static, str> {
+        generic_name::<T>("actor.queue.get")
+    }
+}
+impl<T: Serialize + DeserializeOwned + WireName + Send + 'static> RemoteMessage for Get<T> {}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Handler<Get<T>> for QueueSession<T> {
+    async fn handle(&mut self, get: Get<T>, _ctx: &mut Context<Self>) -> Result<T, Refused> {
+        self.take(get.wait).await
+    }
+}
+
+shared_handlers!(QueueSession, T);
