@@ -4,7 +4,8 @@
 //! clock, so its naps take no real time), then each property on its own:
 //! `put` waits when full and `get` when empty, waiters are served first come
 //! first served, timeouts and non-waiting variants, `close` with waiting
-//! producers and consumers, and no item lost when a waiting call is dropped.
+//! producers and consumers, and no item lost when a waiting call is dropped;
+//! batches (`put_many`, `get_many`).
 
 use std::pin::pin;
 use std::task::Poll;
@@ -374,4 +375,56 @@ async fn items_with_a_lifetime_cross_spawned_tasks() {
     };
     assert_eq!(queue.get().await, Ok("url_1"));
     producer.await.expect("ran").expect("put");
+}
+
+#[tokio::test]
+async fn put_many_and_get_many_move_batches_in_order() {
+    let queue = Queue::bounded(4);
+    let producer = tokio::spawn({
+        let queue = queue.clone();
+        // Ten items through a queue of four: the batch waits for room.
+        async move { queue.put_many(0..10).await }
+    });
+    let mut got = Vec::new();
+    while got.len() < 10 {
+        let batch = queue.get_many(3).await.expect("items");
+        assert!((1..=3).contains(&batch.len()), "at most max, at least one");
+        got.extend(batch);
+    }
+    producer.await.expect("producer ran").expect("all put");
+    assert_eq!(got, (0..10).collect::<Vec<_>>());
+    queue.put(10).await.expect("room");
+    assert_eq!(queue.get_many(0).await, Ok(vec![10]), "max 0 is taken as 1");
+}
+
+#[tokio::test]
+async fn put_many_into_a_closed_queue_hands_back_every_item_in_order() {
+    let queue = Queue::unbounded();
+    queue.close().await;
+    let refused = queue.put_many(["a", "b", "c"]).await.expect_err("closed");
+    assert_eq!(refused.error, QueueError::Closed { queue: queue.id() });
+    assert_eq!(refused.message, ["a", "b", "c"]);
+    assert_eq!(
+        queue.get_many(5).await,
+        Err(QueueError::Closed { queue: queue.id() })
+    );
+}
+
+#[tokio::test]
+async fn a_get_many_dropped_with_its_batch_in_flight_gives_it_all_back_in_order() {
+    let queue = Queue::unbounded();
+    queue.put_many(["a", "b", "c"]).await.expect("unbounded");
+    {
+        let mut get = pin!(queue.get_many(10));
+        // First poll: the get of the first item is sent.
+        assert!(poll_once(get.as_mut()).await.is_pending());
+        // The queue's actor has answered it once a later request is answered.
+        assert_eq!(queue.len().await, Ok(2));
+        // Second poll: "a" is taken, the rest asked for.
+        assert!(poll_once(get.as_mut()).await.is_pending());
+        assert_eq!(queue.len().await, Ok(0), "the rest is on its way");
+        // Dropped here, with "a" in hand and "b", "c" unread.
+    }
+    assert_eq!(queue.len().await, Ok(3), "all three are back");
+    assert_eq!(queue.get_many(10).await, Ok(vec!["a", "b", "c"]));
 }

@@ -356,3 +356,24 @@ async fn timeouts_and_non_waiting_variants_leave_nothing_held() {
     assert_eq!((status.len, status.held, status.waiting_getters), (1, 0, 0));
     assert!(queue.is_full().await.expect("alive"));
 }
+
+#[tokio::test]
+async fn get_many_leases_each_item_of_the_batch() {
+    let queue = WorkQueue::unbounded();
+    queue.put_many(["a", "b", "c"]).await.expect("unbounded");
+    let mut batch = queue.get_many(5).await.expect("items");
+    assert_eq!(
+        batch.iter().map(|item| **item).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    assert_eq!(queue.status().await.expect("alive").held, 3);
+    let dropped = batch.remove(1);
+    drop(dropped); // given back, delivered again
+    for item in batch {
+        item.done().await.expect("acknowledged");
+    }
+    let again = queue.get().await.expect("redelivered");
+    assert_eq!((*again, again.deliveries()), ("b", 2));
+    again.done().await.expect("acknowledged");
+    queue.join().await.expect("all acknowledged");
+}

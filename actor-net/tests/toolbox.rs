@@ -635,3 +635,61 @@ async fn a_lookup_of_another_tool_or_item_type_is_the_wrong_type() {
         Err(actor_net::NetError::WrongType { .. })
     ));
 }
+
+#[tokio::test]
+async fn batches_cross_in_one_request_each_way() {
+    let local = Queue::<u64>::bounded(16);
+    let (server, _node, remote) = remote_queue("batches", local.clone()).await;
+    let producer = tokio::spawn({
+        let remote = remote.clone();
+        async move { remote.put_many(0..100).await }
+    });
+    // The consumer on a node of its own, with a handle of its own.
+    let node = client().await;
+    let consumer = node
+        .lookup_handle::<Queue<u64>>(server.local_addr(), "batches")
+        .await
+        .expect("found");
+    let mut got = Vec::new();
+    while got.len() < 100 {
+        got.extend(
+            within("get_many", consumer.get_many(32))
+                .await
+                .expect("items"),
+        );
+    }
+    within("the producer", producer)
+        .await
+        .expect("ran")
+        .expect("all put");
+    assert_eq!(got, (0..100).collect::<Vec<_>>());
+    local.close().await;
+    let refused = remote.put_many([1, 2]).await.expect_err("closed");
+    assert_eq!(refused.error, QueueError::Closed { queue: remote.id() });
+    assert_eq!(refused.message, [1, 2]);
+}
+
+#[tokio::test]
+async fn a_remote_work_batch_is_leased_and_redelivered_when_its_holder_goes() {
+    let local = WorkQueue::<String>::unbounded();
+    let (_server, node, remote) = remote_work_queue("jobs", local.clone()).await;
+    remote
+        .put_many(["a", "b", "c"].map(String::from))
+        .await
+        .expect("put");
+    let mut batch = within("get_many", remote.get_many(2)).await.expect("items");
+    assert_eq!(batch.len(), 2);
+    batch.remove(0).done().await.expect("acknowledged");
+    assert_eq!(local.status().await.expect("status").held, 1);
+    // The handle's node goes: the item it still holds is delivered again.
+    node.shutdown().await;
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let item = within("redelivery", local.get()).await.expect("taken");
+        got.push(((*item).clone(), item.deliveries()));
+        item.done().await.expect("acknowledged");
+    }
+    got.sort();
+    assert_eq!(got, [("b".to_owned(), 2), ("c".to_owned(), 1)]);
+    drop(batch);
+}

@@ -8,6 +8,8 @@
 //! - [`put`](Queue::put) waits while the queue is full (backpressure),
 //!   [`get`](Queue::get) waits while it is empty; both have a time-limited
 //!   variant (`*_timeout`) and a non-waiting one (`try_*`);
+//! - batches: [`put_many`](Queue::put_many) and
+//!   [`get_many`](Queue::get_many) move many items per request;
 //! - [`len`](Queue::len), [`is_empty`](Queue::is_empty),
 //!   [`is_full`](Queue::is_full), [`status`](Queue::status);
 //! - consumers waiting for an item are served first come, first served, and so
@@ -91,6 +93,12 @@
 //! the requests sent after it through the same handle, including a `done`
 //! or a guard's release. Give each task that waits its own handle: look the
 //! object up again (a lookup is one stream, cheap on an open connection).
+//!
+//! Every `put` and `get` is a round trip to the exporting node, so one
+//! producer or consumer moves at most one item per round trip. For
+//! throughput, move items in batches: [`put_many`](Queue::put_many) and
+//! [`get_many`](Queue::get_many) cross in one request each, whatever the
+//! batch's size.
 //!
 //! Cancelling a waiting request on the calling side (dropping its future, in
 //! a `select!` or under `tokio::time::timeout`) does not reach the exporting
@@ -304,6 +312,55 @@ impl<T: Send + 'static> Queue<T> {
                 error: self.error(why, patience, operation),
                 message: item,
             })
+    }
+
+    /// Puts every item of `items` at the back, in order, each waiting for
+    /// room as [`put`](Self::put) does. Sent as one batch: the queue's actor
+    /// admits them without a round trip per item, and a queue on another
+    /// node receives them in one request.
+    ///
+    /// If this future is dropped while it waits, the items not yet admitted
+    /// are withdrawn (dropped, not put).
+    ///
+    /// # Errors
+    /// The first refusal, as `put`'s, with every item that was not put handed
+    /// back in order (after a refusal for a closed queue, that is the rest of
+    /// the batch).
+    pub async fn put_many(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<(), SendError<Vec<T>, QueueError>> {
+        let items: Vec<T> = items.into_iter().collect();
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.put_many(items).await,
+        };
+        client
+            .put_all(items)
+            .await
+            .map_err(|(why, items)| SendError {
+                error: self.error(why, Patience::Forever, "put_many"),
+                message: items,
+            })
+    }
+
+    /// Takes the item at the front, waiting while the queue is empty, and
+    /// with it up to `max - 1` more that are there now (`max` 0 is taken as
+    /// 1): a consumer's way to take many items per request. The items keep
+    /// their order. Cancel-safe as `get` is: a dropped future gives back
+    /// what it took, to the front.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn get_many(&self, max: usize) -> Result<Vec<T>, QueueError> {
+        let max = max.max(1);
+        match &self.reach {
+            Reach::Here(client) => client
+                .get_batch(Patience::Forever, max)
+                .await
+                .map_err(|why| self.error(why, Patience::Forever, "get_many")),
+            Reach::Remote(remote) => remote.get_many(max).await,
+        }
     }
 
     /// Takes the item at the front, waiting while the queue is empty.

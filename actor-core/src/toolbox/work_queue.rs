@@ -292,6 +292,60 @@ impl<T: Send + 'static> WorkQueue<T> {
             })
     }
 
+    /// Puts every item of `items` at the back, in order, as one batch, as
+    /// [`Queue::put_many`](crate::queue::Queue::put_many) does.
+    ///
+    /// # Errors
+    /// As `Queue::put_many`: the first refusal, with every item not put.
+    pub async fn put_many(
+        &self,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<(), SendError<Vec<T>, QueueError>> {
+        let items: Vec<T> = items.into_iter().collect();
+        let client = match &self.reach {
+            Reach::Here(client) => client,
+            Reach::Remote(remote) => return remote.put_many(items).await,
+        };
+        let entries = items
+            .into_iter()
+            .map(|value| Entry::new(WorkId(0), 0, value)) // numbered when admitted
+            .collect();
+        client
+            .put_all(entries)
+            .await
+            .map_err(|(why, entries)| SendError {
+                error: self.error(why, Patience::Forever, "put_many"),
+                message: entries.into_iter().map(|entry| entry.value).collect(),
+            })
+    }
+
+    /// Takes the item at the front, waiting while the queue is empty, and
+    /// with it up to `max - 1` more that are there now (`max` 0 is taken as
+    /// 1), each leased as [`get`](Self::get) leases one.
+    ///
+    /// # Errors
+    /// As `get`.
+    pub async fn get_many(&self, max: usize) -> Result<Vec<WorkItem<T>>, QueueError> {
+        let max = max.max(1);
+        let (entries, holder) = match &self.reach {
+            Reach::Here(client) => match client.get_batch(Patience::Forever, max).await {
+                Ok(entries) => (entries, Holder::Here(client.door().clone())),
+                Err(why) => return Err(self.error(why, Patience::Forever, "get_many")),
+            },
+            Reach::Remote(remote) => (remote.get_many(max).await?, Holder::Remote(remote.clone())),
+        };
+        Ok(entries
+            .into_iter()
+            .map(|entry| WorkItem {
+                id: entry.id,
+                deliveries: entry.deliveries,
+                value: Some(entry.value),
+                holder: holder.clone(),
+                acknowledged: false,
+            })
+            .collect())
+    }
+
     /// Takes the item at the front, waiting while the queue is empty, and
     /// returns a lease on it; acknowledge it with [`WorkItem::done`].
     /// Waiting consumers are served in the order they came.
@@ -456,6 +510,15 @@ pub struct WorkItem<T> {
 enum Holder<T> {
     Here(Arc<dyn Door<Entry<T>>>),
     Remote(Arc<dyn RemoteWork<T>>),
+}
+
+impl<T> Clone for Holder<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Holder::Here(door) => Holder::Here(door.clone()),
+            Holder::Remote(remote) => Holder::Remote(remote.clone()),
+        }
+    }
 }
 
 impl<T> Holder<T> {

@@ -343,16 +343,25 @@ fn main() {
             );
         }
         if wanted("queue") {
-            let n = QUEUE_ITEMS / s;
-            let runs = (0..rounds)
-                .map(|_| n as f64 / on_worker(&rt, queue::remote_queue(n)).as_secs_f64())
-                .collect();
-            let ours = median(runs);
-            println!(
-                "queue   {flavor:<15} remote queue, 2 producers + 2 consumers on 4 nodes: {ours:>8.0} items/s   = {:.2}x Python's BaseManager queue ({:.0} items/s)",
-                ours / queue::PYTHON_ITEMS_PER_SEC,
-                queue::PYTHON_ITEMS_PER_SEC
-            );
+            // One item per request, then batches of 16 and 256 (`put_many`,
+            // `get_many`) over ten times the items.
+            for (batch, n) in [
+                (1, QUEUE_ITEMS / s),
+                (16, 10 * QUEUE_ITEMS / s),
+                (256, 10 * QUEUE_ITEMS / s),
+            ] {
+                let mut runs: Vec<f64> = (0..rounds)
+                    .map(|_| n as f64 / on_worker(&rt, queue::remote_queue(n, batch)).as_secs_f64())
+                    .collect();
+                runs.sort_by(f64::total_cmp);
+                let (low, high) = (runs[0], runs[runs.len() - 1]);
+                let ours = median(runs);
+                println!(
+                    "queue   {flavor:<15} remote queue, 2 producers + 2 consumers on 4 nodes, batch {batch:>3}: {ours:>9.0} items/s (range {low:.0}-{high:.0})   = {:.2}x Python's BaseManager queue ({:.0} items/s)",
+                    ours / queue::PYTHON_ITEMS_PER_SEC,
+                    queue::PYTHON_ITEMS_PER_SEC
+                );
+            }
         }
         if wanted("memory") {
             let [before, warm, highest, rate] = memory_in_child(multi)[..] else {

@@ -1,6 +1,8 @@
 //! Workload 3: a queue exported by one node, with 2 producers and 2
-//! consumers each on a node of its own (five nodes in this process). Every
-//! `put` and `get` is a remote ask.
+//! consumers each on a node of its own (five nodes in this process). With a
+//! batch of 1, every `put` and `get` is a remote ask; with a larger batch,
+//! producers use `put_many` and consumers `get_many`, one remote ask per
+//! batch.
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -24,9 +26,9 @@ impl WireName for Item {
     }
 }
 
-/// Moves `items` items (half per producer, half per consumer); checks that
-/// every item arrived once by their sum.
-pub async fn remote_queue(items: u64) -> Duration {
+/// Moves `items` items (half per producer, half per consumer) in batches of
+/// `batch`; checks that every item arrived once by their sum.
+pub async fn remote_queue(items: u64, batch: u64) -> Duration {
     let key = ClusterKey::new("bench");
     let any = "127.0.0.1:0".parse().expect("an address");
     let server = Node::start(any, key.clone()).await.expect("server node");
@@ -51,17 +53,35 @@ pub async fn remote_queue(items: u64) -> Duration {
         if (i as u64) < SIDES {
             let first = i as u64 * each;
             producers.push(tokio::spawn(async move {
-                for n in first..first + each {
-                    if queue.put(Item(n)).await.is_err() {
-                        panic!("put failed");
+                if batch == 1 {
+                    for n in first..first + each {
+                        if queue.put(Item(n)).await.is_err() {
+                            panic!("put failed");
+                        }
                     }
+                    return;
+                }
+                let mut next = first;
+                while next < first + each {
+                    let end = (next + batch).min(first + each);
+                    if queue.put_many((next..end).map(Item)).await.is_err() {
+                        panic!("put_many failed");
+                    }
+                    next = end;
                 }
             }));
         } else {
             consumers.push(tokio::spawn(async move {
-                let mut sum = 0;
-                for _ in 0..each {
-                    sum += queue.get().await.expect("an item").0;
+                let (mut sum, mut taken) = (0, 0);
+                while taken < each {
+                    let want = usize::try_from(batch.min(each - taken)).expect("a batch fits");
+                    let got = if want == 1 {
+                        vec![queue.get().await.expect("an item")]
+                    } else {
+                        queue.get_many(want).await.expect("items")
+                    };
+                    taken += got.len() as u64;
+                    sum += got.iter().map(|item| item.0).sum::<u64>();
                 }
                 sum
             }));

@@ -56,6 +56,8 @@ impl<T: Send + 'static, L: Ledger<T>> Actor for QueueActor<T, L> {
 struct Put<T>(Putter<T>);
 /// Asks for an item; answered through the getter's channel.
 struct Get<T>(Getter<T>);
+/// Takes up to this many items that are there now; answered with them.
+struct TakeReady<T>(usize, oneshot::Sender<Vec<T>>);
 /// Gives up the wait with this ticket.
 struct Cancel(u64);
 /// An item handed out comes back.
@@ -79,7 +81,7 @@ macro_rules! told {
     };
 }
 
-told!(Put<T>, Get<T>, GiveBack<T>);
+told!(Put<T>, Get<T>, GiveBack<T>, TakeReady<T>);
 
 macro_rules! told_plain {
     ($($message:ty),* $(,)?) => {
@@ -100,6 +102,15 @@ impl<T: Send + 'static, L: Ledger<T>> Handler<Put<T>> for QueueActor<T, L> {
 impl<T: Send + 'static, L: Ledger<T>> Handler<Get<T>> for QueueActor<T, L> {
     async fn handle(&mut self, Get(getter): Get<T>, _ctx: &mut Context<Self>) {
         self.buffer.get(getter);
+    }
+}
+
+impl<T: Send + 'static, L: Ledger<T>> Handler<TakeReady<T>> for QueueActor<T, L> {
+    async fn handle(&mut self, TakeReady(max, reply): TakeReady<T>, _ctx: &mut Context<Self>) {
+        let taken = self.buffer.take_ready(max);
+        if let Err(unsent) = reply.send(taken) {
+            self.buffer.untake(unsent);
+        }
     }
 }
 
@@ -148,6 +159,7 @@ pub(crate) trait Door<T>: Send + Sync {
     fn id(&self) -> ActorId;
     fn put(&self, putter: Putter<T>);
     fn get(&self, getter: Getter<T>);
+    fn take_ready(&self, max: usize, reply: oneshot::Sender<Vec<T>>);
     fn cancel(&self, ticket: u64);
     fn give_back(&self, item: T);
     fn close(&self, done: oneshot::Sender<()>);
@@ -167,6 +179,9 @@ impl<T: Send + 'static, L: Ledger<T>> Door<T> for ActorRef<QueueActor<T, L>> {
     }
     fn get(&self, getter: Getter<T>) {
         let _ = self.try_tell(Get(getter));
+    }
+    fn take_ready(&self, max: usize, reply: oneshot::Sender<Vec<T>>) {
+        let _ = self.try_tell(TakeReady(max, reply));
     }
     fn cancel(&self, ticket: u64) {
         let _ = self.try_tell(Cancel(ticket));
@@ -276,6 +291,53 @@ impl<T> Client<T> {
         claim.answer().await
     }
 
+    /// Puts `items` in order, each waiting for room as long as it takes, all
+    /// sent before the first answer is awaited (so the queue's actor admits
+    /// them in one run rather than one per round trip). Returns the first
+    /// refusal with every item that was not put, in order.
+    pub(crate) async fn put_all(&self, items: Vec<T>) -> Result<(), (Refusal, Vec<T>)> {
+        let answers: Vec<_> = items
+            .into_iter()
+            .map(|item| {
+                let (reply, answer) = oneshot::channel();
+                self.door.put(Putter::new(item, Wait::FOREVER, reply));
+                answer
+            })
+            .collect();
+        let mut refused: Option<(Refusal, Vec<T>)> = None;
+        for answer in answers {
+            if let Err((why, item)) = settle(answer.await) {
+                refused
+                    .get_or_insert_with(|| (why, Vec::new()))
+                    .1
+                    .push(item);
+            }
+        }
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// Takes one item, waiting as `patience` allows, then up to `max - 1`
+    /// more that are there at once. Cancel-safe as [`get`](Self::get) is:
+    /// if the future is dropped, the items it took go back to the front.
+    pub(crate) async fn get_batch(&self, patience: Patience, max: usize) -> Got<Vec<T>> {
+        let first = self.get(patience).await?;
+        let mut batch = Batch {
+            items: vec![first],
+            more: None,
+            door: &*self.door,
+        };
+        if max > 1 {
+            let (reply, more) = oneshot::channel();
+            self.door.take_ready(max - 1, reply);
+            let more = batch.more.insert(more);
+            if let Ok(more) = more.await {
+                batch.items.extend(more);
+            }
+            batch.more = None;
+        }
+        Ok(std::mem::take(&mut batch.items))
+    }
+
     /// Closes the queue; returns once the actor has done so (or has ended,
     /// which closes it as far as anyone can tell).
     pub(crate) async fn close(&self) {
@@ -326,6 +388,32 @@ impl<T> Claim<'_, T> {
         let got = answer.await.unwrap_or(Err(Refusal::Stopped));
         self.answer = None;
         got
+    }
+}
+
+/// The caller's end of a batch get: what it took, and the rest on its way;
+/// dropped before the caller has them (the future was cancelled), it gives
+/// them all back to the front, in their order.
+struct Batch<'a, T> {
+    items: Vec<T>,
+    more: Option<oneshot::Receiver<Vec<T>>>,
+    door: &'a dyn Door<T>,
+}
+
+impl<T> Drop for Batch<'_, T> {
+    fn drop(&mut self) {
+        let mut items = std::mem::take(&mut self.items);
+        if let Some(mut more) = self.more.take() {
+            more.close();
+            if let Ok(more) = more.try_recv() {
+                items.extend(more);
+            }
+        }
+        // Each goes to the front: the last first, so that the first ends
+        // up first.
+        for item in items.into_iter().rev() {
+            self.door.give_back(item);
+        }
     }
 }
 

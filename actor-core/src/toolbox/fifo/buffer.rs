@@ -243,6 +243,30 @@ impl<T, L: Ledger<T>> Buffer<T, L> {
         }
     }
 
+    /// Takes up to `max` items that are there now, without waiting: the rest
+    /// of a batch whose first item a get took. Room made admits waiting
+    /// putters.
+    pub(crate) fn take_ready(&mut self, max: usize) -> Vec<T> {
+        let count = max.min(self.items.len());
+        let mut taken: Vec<T> = self.items.drain(..count).collect();
+        for item in &mut taken {
+            self.ledger.taken(item);
+        }
+        self.serve();
+        taken
+    }
+
+    /// Items taken by [`take_ready`](Self::take_ready) that never reached
+    /// their caller (it stopped waiting): back to the front, in their order,
+    /// as if never taken.
+    pub(crate) fn untake(&mut self, items: Vec<T>) {
+        for mut item in items.into_iter().rev() {
+            self.ledger.untaken(&mut item);
+            self.items.push_front(item);
+        }
+        self.serve();
+    }
+
     /// A caller with a time limit gave up on the waiter with this ticket. If
     /// it is still waiting, it is answered [`Refusal::TimedOut`] (a putter
     /// with its item); if it was served meanwhile, nothing happens.
@@ -410,6 +434,24 @@ mod tests {
         let (tx, mut rx) = oneshot::channel();
         drop(Putter::new(7u32, Wait::FOREVER, tx));
         assert_eq!(rx.try_recv(), Ok(Err((Refusal::Stopped, 7))));
+    }
+
+    #[test]
+    fn take_ready_takes_what_is_there_and_admits_waiting_putters() {
+        let mut buffer = Buffer::new(Some(2), Plain);
+        let _one = put(&mut buffer, 1, Wait::FOREVER);
+        let _two = put(&mut buffer, 2, Wait::FOREVER);
+        let mut three = put(&mut buffer, 3, Wait::FOREVER);
+        assert!(three.try_recv().is_err(), "waits for room");
+        assert_eq!(buffer.take_ready(5), [1, 2]);
+        assert_eq!(three.try_recv(), Ok(Ok(())), "admitted into the room made");
+        assert_eq!(buffer.take_ready(0), Vec::<u32>::new());
+        buffer.untake(vec![1, 2]);
+        assert_eq!(
+            buffer.take_ready(3),
+            [1, 2, 3],
+            "untaken items are first again"
+        );
     }
 
     #[test]

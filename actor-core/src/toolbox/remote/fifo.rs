@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{answer, encode, other, request, wire_names, Pending, Refused};
+use super::{answer, encode, other, request, wire_names, Pending, Refused, ToolError};
 use crate::queue::{QueueError, QueueStatus};
 use crate::toolbox::Patience;
 use crate::{ActorId, ActorRef, Error, Handler, Message, SendError, StopReason};
@@ -15,6 +15,20 @@ use crate::{ActorId, ActorRef, Error, Handler, Message, SendError, StopReason};
 pub(crate) struct Put {
     pub(crate) item: Vec<u8>,
     pub(crate) wait: Patience,
+}
+
+/// Puts a batch of items (encoded as one sequence), in order, each waiting
+/// as long as it takes.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PutMany {
+    pub(crate) items: Vec<u8>,
+}
+
+/// How much of a batch was put before a refusal.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Unput {
+    pub(crate) put: u64,
+    pub(crate) refused: Refused,
 }
 
 /// The queue's counters and capacity.
@@ -28,6 +42,9 @@ pub(crate) struct Close;
 impl Message for Put {
     type Reply = Result<(), Refused>;
 }
+impl Message for PutMany {
+    type Reply = Result<(), Unput>;
+}
 impl Message for Status {
     type Reply = Result<QueueStatus, Refused>;
 }
@@ -37,6 +54,7 @@ impl Message for Close {
 
 wire_names! {
     Put => "actor.queue.put",
+    PutMany => "actor.queue.put_many",
     Status => "actor.queue.status",
     Close => "actor.queue.close",
 }
@@ -61,6 +79,38 @@ pub(crate) async fn put<A: Handler<Put>, T: Serialize>(
         error,
         message: item,
     })
+}
+
+/// Sends a batch of puts through a session in one request, keeping the
+/// items to hand back those not put.
+pub(crate) async fn put_many<A: Handler<PutMany>, T: Serialize>(
+    session: &ActorRef<A>,
+    mut items: Vec<T>,
+) -> Result<(), SendError<Vec<T>, QueueError>> {
+    let id = session.id();
+    let (wait, operation) = (Patience::Forever, "put_many");
+    let asked = match encode(&items) {
+        Ok(bytes) => request(session, PutMany { items: bytes }, wait).await,
+        Err(reason) => Err(Error::Failed {
+            actor: id,
+            reason: StopReason::failed(reason),
+        }),
+    };
+    match asked {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(Unput { put, refused })) => {
+            let put = usize::try_from(put).unwrap_or(usize::MAX).min(items.len());
+            let rest = items.split_off(put);
+            Err(SendError {
+                error: QueueError::refused(refused, id, operation, wait),
+                message: rest,
+            })
+        }
+        Err(error) => Err(SendError {
+            error: error.into(),
+            message: items,
+        }),
+    }
 }
 
 /// Asks a session for its queue's status.
@@ -120,6 +170,27 @@ macro_rules! shared_handlers {
             }
         }
 
+        impl<T: DeserializeOwned + Send + 'static> Handler<$crate::toolbox::remote::fifo::PutMany>
+            for $session<T>
+        {
+            async fn handle(
+                &mut self,
+                batch: $crate::toolbox::remote::fifo::PutMany,
+                _ctx: &mut Context<Self>,
+            ) -> Result<(), $crate::toolbox::remote::fifo::Unput> {
+                let unput = |refused| $crate::toolbox::remote::fifo::Unput { put: 0, refused };
+                let items: Vec<T> = decode(&batch.items).map_err(unput)?;
+                let count = items.len();
+                self.queue.put_many(items).await.map_err(|e| {
+                    let put = count.saturating_sub(e.message.len());
+                    $crate::toolbox::remote::fifo::Unput {
+                        put: u64::try_from(put).unwrap_or(u64::MAX),
+                        refused: e.error.to_refused(),
+                    }
+                })
+            }
+        }
+
         impl<T: Send + 'static> Handler<$crate::toolbox::remote::fifo::Status> for $session<T> {
             async fn handle(
                 &mut self,
@@ -165,6 +236,8 @@ pub(crate) trait RemoteFifo<T, Taken>: Send + Sync {
         wait: Patience,
         operation: &'static str,
     ) -> Pending<'_, Result<Taken, QueueError>>;
+    fn put_many(&self, items: Vec<T>) -> Pending<'_, Result<(), SendError<Vec<T>, QueueError>>>;
+    fn get_many(&self, max: usize) -> Pending<'_, Result<Vec<Taken>, QueueError>>;
     fn status(&self) -> Pending<'_, Result<QueueStatus, QueueError>>;
     fn close(&self) -> Pending<'_, ()>;
 }

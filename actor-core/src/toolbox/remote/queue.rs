@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::fifo::{self, shared_handlers, Close, Put, RemoteFifo, Status};
+use super::fifo::{self, shared_handlers, Close, Put, PutMany, RemoteFifo, Status};
 use super::{answer, decode, generic_name, request, Pending, Refused, ToolError};
 use crate::queue::{Queue, QueueError, QueueStatus};
 use crate::remote::{Accepts, Exportable, RemoteActor};
@@ -70,6 +70,19 @@ where
         })
     }
 
+    fn put_many(&self, items: Vec<T>) -> Pending<'_, Result<(), SendError<Vec<T>, QueueError>>> {
+        Box::pin(fifo::put_many(&self.session, items))
+    }
+
+    fn get_many(&self, max: usize) -> Pending<'_, Result<Vec<T>, QueueError>> {
+        Box::pin(async move {
+            let wait = Patience::Forever;
+            let max = u64::try_from(max).unwrap_or(u64::MAX);
+            let asked = request(&self.session, GetMany::<T>::new(max), wait).await;
+            answer(asked, self.session.id(), "get_many", wait)
+        })
+    }
+
     fn status(&self) -> Pending<'_, Result<QueueStatus, QueueError>> {
         Box::pin(fifo::status(&self.session))
     }
@@ -111,6 +124,8 @@ where
         messages
             .accept::<Put>()
             .accept::<Get<T>>()
+            .accept::<PutMany>()
+            .accept::<GetMany<T>>()
             .accept::<Status>()
             .accept::<Close>();
     }
@@ -148,6 +163,47 @@ impl<T: Serialize + DeserializeOwned + WireName + Send + 'static> RemoteMessage 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Handler<Get<T>> for QueueSession<T> {
     async fn handle(&mut self, get: Get<T>, _ctx: &mut Context<Self>) -> Result<T, Refused> {
         self.take(get.wait).await
+    }
+}
+
+/// Takes an item, waiting as long as it takes, and up to `max - 1` more that
+/// are there at once.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) struct GetMany<T> {
+    max: u64,
+    #[serde(skip)]
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> GetMany<T> {
+    fn new(max: u64) -> Self {
+        GetMany {
+            max,
+            item: PhantomData,
+        }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Message for GetMany<T> {
+    type Reply = Result<Vec<T>, Refused>;
+}
+
+impl<T: WireName> WireName for GetMany<T> {
+    fn wire_name() -> Cow<'static, str> {
+        generic_name::<T>("actor.queue.get_many")
+    }
+}
+impl<T: Serialize + DeserializeOwned + WireName + Send + 'static> RemoteMessage for GetMany<T> {}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Handler<GetMany<T>> for QueueSession<T> {
+    async fn handle(
+        &mut self,
+        get: GetMany<T>,
+        _ctx: &mut Context<Self>,
+    ) -> Result<Vec<T>, Refused> {
+        let max = usize::try_from(get.max).unwrap_or(usize::MAX);
+        self.queue.get_many(max).await.map_err(|e| e.to_refused())
     }
 }
 

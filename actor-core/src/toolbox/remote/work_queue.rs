@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::fifo::{self, shared_handlers, Close, Put, RemoteFifo, Status};
+use super::fifo::{self, shared_handlers, Close, Put, PutMany, RemoteFifo, Status};
 use super::ToolError;
 use super::{answer, decode, encode, generic_name, request, wire_names, Pending, Refused};
 use crate::queue::{QueueError, QueueStatus};
@@ -105,6 +105,40 @@ where
         })
     }
 
+    fn put_many(&self, items: Vec<T>) -> Pending<'_, Result<(), SendError<Vec<T>, QueueError>>> {
+        Box::pin(fifo::put_many(&self.session, items))
+    }
+
+    fn get_many(&self, max: usize) -> Pending<'_, Result<Vec<Entry<T>>, QueueError>> {
+        Box::pin(async move {
+            let id = self.session.id();
+            let (wait, operation) = (Patience::Forever, "get_many");
+            let max = u64::try_from(max).unwrap_or(u64::MAX);
+            let asked = request(&self.session, TakeMany { max }, wait).await;
+            let taken = answer::<_, QueueError>(asked, id, operation, wait)?;
+            let mut entries = Vec::with_capacity(taken.len());
+            let mut undecodable = None;
+            for Taken { lease, item } in taken {
+                match decode(&item) {
+                    Ok(value) => {
+                        entries.push(Entry::new(WorkId(lease.id), lease.deliveries, value))
+                    }
+                    Err(refused) => {
+                        // Nobody can process it here: give the lease back.
+                        self.give_back(WorkId(lease.id), lease.deliveries);
+                        undecodable.get_or_insert(refused);
+                    }
+                }
+            }
+            match undecodable {
+                Some(refused) if entries.is_empty() => {
+                    Err(QueueError::refused(refused, id, operation, wait))
+                }
+                _ => Ok(entries),
+            }
+        })
+    }
+
     fn status(&self) -> Pending<'_, Result<QueueStatus, QueueError>> {
         Box::pin(fifo::status(&self.session))
     }
@@ -156,6 +190,16 @@ pub struct WorkSession<T: Send + 'static> {
 }
 
 impl<T: Send + 'static> WorkSession<T> {
+    /// Keeps `lease` for the handle, which gets `item` (its encoding).
+    fn hold(&mut self, lease: WorkItem<T>, item: Vec<u8>) -> Taken {
+        let (id, deliveries) = (lease.id().as_u64(), lease.deliveries());
+        self.held.insert(id, lease);
+        Taken {
+            lease: Delivery { id, deliveries },
+            item,
+        }
+    }
+
     /// Takes the lease on item `id` if it is the delivery asked for (after a
     /// reconnect, an older handle's item may come back with the same id).
     fn lease(&mut self, Lease { id, deliveries }: Lease) -> Option<WorkItem<T>> {
@@ -194,6 +238,8 @@ where
         messages
             .accept::<Put>()
             .accept::<Take>()
+            .accept::<PutMany>()
+            .accept::<TakeMany>()
             .accept::<Settle>()
             .accept::<Status>()
             .accept::<Join>()
@@ -205,6 +251,13 @@ where
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Take {
     wait: Patience,
+}
+
+/// Takes an item, waiting as long as it takes, and up to `max - 1` more that
+/// are there at once, leasing each to the session.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct TakeMany {
+    max: u64,
 }
 
 /// One delivery of one item: its id, and which delivery it is (`None`: the
@@ -244,6 +297,9 @@ pub(crate) struct Join;
 impl Message for Take {
     type Reply = Result<Taken, Refused>;
 }
+impl Message for TakeMany {
+    type Reply = Result<Vec<Taken>, Refused>;
+}
 impl Message for Settle {
     type Reply = Result<(), Refused>;
 }
@@ -253,6 +309,7 @@ impl Message for Join {
 
 wire_names! {
     Take => "actor.work_queue.take",
+    TakeMany => "actor.work_queue.take_many",
     Settle => "actor.work_queue.settle",
     Join => "actor.work_queue.join",
 }
@@ -262,10 +319,29 @@ impl<T: Serialize + Send + 'static> Handler<Take> for WorkSession<T> {
         let lease = self.take(take.wait).await?;
         // An item that does not encode goes back (the lease is dropped).
         let item = encode(&*lease).map_err(Refused::Other)?;
-        let (id, deliveries) = (lease.id().as_u64(), lease.deliveries());
-        self.held.insert(id, lease);
-        let lease = Delivery { id, deliveries };
-        Ok(Taken { lease, item })
+        Ok(self.hold(lease, item))
+    }
+}
+
+impl<T: Serialize + Send + 'static> Handler<TakeMany> for WorkSession<T> {
+    async fn handle(
+        &mut self,
+        take: TakeMany,
+        _ctx: &mut Context<Self>,
+    ) -> Result<Vec<Taken>, Refused> {
+        let max = usize::try_from(take.max).unwrap_or(usize::MAX);
+        let leases = self.queue.get_many(max).await.map_err(|e| e.to_refused())?;
+        let mut taken = Vec::with_capacity(leases.len());
+        for lease in leases {
+            // An item that does not encode goes back (the lease is dropped).
+            match encode(&*lease) {
+                Ok(item) => taken.push(self.hold(lease, item)),
+                Err(reason) => {
+                    tracing::warn!(item = %lease.id(), %reason, "a work item could not be sent to its remote consumer; it is delivered again")
+                }
+            }
+        }
+        Ok(taken)
     }
 }
 
