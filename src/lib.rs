@@ -38,6 +38,7 @@
 //! ```
 
 #![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 pub use actor_core::*;
 pub use actor_macros::{messages, Actor, Message};

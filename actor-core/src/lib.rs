@@ -39,6 +39,7 @@
 //! a typed [`Error`]. `docs/design.md` in the repository has the full story.
 
 #![deny(unsafe_code, unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod actor;

@@ -383,6 +383,7 @@
 //! ```
 
 #![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod actor;
 mod message;

@@ -35,13 +35,13 @@ pub fn kind(reason: &StopReason) -> &'static str {
 ///
 /// [`Recorder::take`] returns the events since the previous `take`;
 /// [`Recorder::count`] and [`Recorder::wait_for`] count over the whole history.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Recorder {
     events: Mutex<Log>,
     changed: Notify,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Log {
     history: Vec<String>,
     /// Where the next `take` starts.

@@ -12,6 +12,8 @@
 //! Everything is re-exported at the root, so a test writes
 //! `use actor_test_support::{gate, poll_once};`.
 
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
 pub mod events;
 pub mod gates;
 pub mod panics;

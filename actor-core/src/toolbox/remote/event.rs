@@ -59,6 +59,7 @@ impl EventClient {
 }
 
 /// The session of one remote handle to an exported [`Event`].
+#[derive(Debug)]
 pub struct EventSession {
     event: Event,
 }

@@ -117,6 +117,7 @@ pub(crate) fn release(session: &ActorRef<LockSession>, hold: u64) {
 
 /// The session of one remote handle to an exported [`Lock`]: the guard of
 /// its current hold.
+#[derive(Debug)]
 pub struct LockSession {
     lock: Lock,
     held: Option<(u64, LockGuard)>,

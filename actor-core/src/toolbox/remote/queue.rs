@@ -98,6 +98,14 @@ pub struct QueueSession<T: Send + 'static> {
     queue: Queue<T>,
 }
 
+impl<T: Send + 'static> std::fmt::Debug for QueueSession<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueSession")
+            .field("queue", &self.queue)
+            .finish()
+    }
+}
+
 impl<T: Send + 'static> Actor for QueueSession<T> {
     fn name() -> &'static str {
         "QueueSession"

@@ -212,6 +212,17 @@ impl<T: Send + 'static> WorkSession<T> {
     }
 }
 
+impl<T: Send + 'static> std::fmt::Debug for WorkSession<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut held: Vec<&u64> = self.held.keys().collect();
+        held.sort_unstable();
+        f.debug_struct("WorkSession")
+            .field("queue", &self.queue)
+            .field("held", &held)
+            .finish()
+    }
+}
+
 impl<T: Send + 'static> Actor for WorkSession<T> {
     fn name() -> &'static str {
         "WorkSession"
