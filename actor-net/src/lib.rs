@@ -103,7 +103,9 @@
 //
 //   node      the public face: owns config, exports, peers
 //               -> accept, peers, export, forward, config, tls
-//   accept    accepting connections (TLS, cluster key)  -> peers, auth
+//   accept    accepting connections (TLS, cluster key)  -> admission, peers, auth
+//   admission which incoming connections are taken on: handshake, total
+//             and per-address limits                    -> config
 //   forward   the task behind a remote reference
 //               -> peers, stream, proto::caller, config
 //   peers     one authenticated connection per peer: dial, adopt, reuse
@@ -121,6 +123,7 @@
 //   proto     the protocol, sans IO: frame, wire, handshake, export, caller
 //               -> nothing else of the crate
 mod accept;
+mod admission;
 mod auth;
 mod config;
 mod error;
@@ -134,7 +137,7 @@ mod serve;
 mod stream;
 mod tls;
 
-pub use config::NodeConfig;
+pub use config::{NodeConfig, PRE_AUTH_RECEIVE_WINDOW};
 pub use error::NetError;
 pub use node::Node;
 pub use proto::frame::DEFAULT_MAX_FRAME_SIZE;
@@ -148,6 +151,12 @@ pub mod __testing {
     /// The client certificate verifier of [`Tls::SelfSigned`](crate::Tls):
     /// accepts any server certificate, checks the handshake signature.
     pub use crate::tls::AnyCertificate;
+
+    /// How many peers `node`'s table holds an entry for, live or not: what
+    /// a node that forgets no peer would grow.
+    pub fn peer_entries(node: &crate::Node) -> usize {
+        node.peer_entries()
+    }
 
     /// The export side's protocol machines, sans IO (for the fuzz target).
     pub mod export {

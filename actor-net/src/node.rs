@@ -263,6 +263,18 @@ impl Node {
             })
     }
 
+    /// The nodes this node holds a live connection to, by the address each
+    /// listens on (sorted): those it dialed and those that dialed it. A
+    /// connection being dialed is not listed.
+    pub fn peers(&self) -> Vec<SocketAddr> {
+        self.inner.peers.connected()
+    }
+
+    /// See [`__testing::peer_entries`](crate::__testing::peer_entries).
+    pub(crate) fn peer_entries(&self) -> usize {
+        self.inner.peers.entries()
+    }
+
     /// Connects to the node at `addr` now and proves the cluster key, rather
     /// than on first use: to learn early that a peer is down or has another
     /// key.

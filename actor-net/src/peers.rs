@@ -122,6 +122,7 @@ impl Peers {
             self.limits.handshake_timeout,
         )
         .await?;
+        self.limits.authenticated(&connection);
         tracing::debug!(peer = %addr, "connected");
         tokio::spawn(self.serve(connection.clone()));
         Ok(connection)
@@ -136,6 +137,56 @@ impl Peers {
                 *current = Some(connection.clone());
             }
         };
+    }
+
+    /// Forgets the connection a peer opened, which has ended, so that the
+    /// table holds no entry (and no closed connection) per peer that ever
+    /// connected. An entry in use (being dialed, or holding another
+    /// connection) is kept.
+    pub(crate) fn forget(&self, listen: SocketAddr, ended: &quinn::Connection) {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(slot) = slots.get(&listen) else {
+            return;
+        };
+        let unused = Arc::strong_count(slot) == 1;
+        let stale = slot.try_lock().is_ok_and(|current| {
+            current
+                .as_ref()
+                .is_none_or(|c| c.stable_id() == ended.stable_id() || c.close_reason().is_some())
+        });
+        if unused && stale {
+            slots.remove(&listen);
+        }
+    }
+
+    /// The peers this node holds a live connection to, by the address each
+    /// listens on.
+    pub(crate) fn connected(&self) -> Vec<SocketAddr> {
+        let slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut connected: Vec<SocketAddr> = slots
+            .iter()
+            .filter(|(_, slot)| {
+                slot.try_lock()
+                    .is_ok_and(|c| c.as_ref().is_some_and(|c| c.close_reason().is_none()))
+            })
+            .map(|(addr, _)| *addr)
+            .collect();
+        connected.sort_unstable();
+        connected
+    }
+
+    /// How many peers the table holds an entry for, live or not.
+    pub(crate) fn entries(&self) -> usize {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Serves the peer's streams on an authenticated `connection`, until

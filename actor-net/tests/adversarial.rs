@@ -8,13 +8,12 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::Once;
 
 use actor_core::spawn;
-use actor_net::__testing::AnyCertificate;
 use actor_net::Node;
 use common::*;
-use quinn::{Connection, ConnectionError, Endpoint, RecvStream, SendStream, VarInt};
+use quinn::{Connection, ConnectionError, RecvStream, SendStream, VarInt};
 use ring::hmac;
 use serde::{Deserialize, Serialize};
 
@@ -43,27 +42,6 @@ fn count_panics() {
 
 fn no_task_panicked() {
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "a node task panicked");
-}
-
-/// A TLS-complete QUIC connection to `addr`, and the endpoint it lives on.
-async fn raw_connect(addr: SocketAddr) -> (Endpoint, Connection) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .expect("TLS 1.3")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"actor-net/1".to_vec()];
-    let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls).expect("a QUIC TLS config");
-    let mut endpoint = Endpoint::client(any_port()).expect("a client endpoint");
-    endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(quic)));
-    let connecting = endpoint.connect(addr, "actor-node").expect("connecting");
-    let connection = patiently("the TLS handshake", connecting)
-        .await
-        .expect("TLS completes");
-    (endpoint, connection)
 }
 
 /// A frame: little-endian length, then the body.

@@ -1,6 +1,7 @@
 //! Test actors and helpers shared by the integration tests: a recording actor
 //! that every test exports, a slow actor for backpressure, and a watcher that
-//! turns monitors into a channel the test can await.
+//! turns monitors into a channel the test can await; and a raw QUIC client
+//! that completes TLS with a node but proves no key.
 //!
 //! Each test binary uses only some of this; the rest is not dead code there
 //! by mistake.
@@ -10,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actor_core::remote::{Accepts, RemoteActor};
@@ -17,7 +19,9 @@ use actor_core::{
     spawn, Actor, ActorRef, Context, Down, Handler, MailboxCapacity, Message, RemoteMessage,
     WireName,
 };
+use actor_net::__testing::AnyCertificate;
 use actor_net::{ClusterKey, Node, NodeConfig};
+use quinn::{Connection, Endpoint};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -306,4 +310,25 @@ pub async fn watch<A: Actor>(target: &ActorRef<A>) -> Watching {
         _watcher: watcher,
         downs,
     }
+}
+
+/// A TLS-complete QUIC connection to `addr`, and the endpoint it lives on.
+pub async fn raw_connect(addr: SocketAddr) -> (Endpoint, Connection) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("TLS 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"actor-net/1".to_vec()];
+    let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls).expect("a QUIC TLS config");
+    let mut endpoint = Endpoint::client(any_port()).expect("a client endpoint");
+    endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(quic)));
+    let connecting = endpoint.connect(addr, "actor-node").expect("connecting");
+    let connection = patiently("the TLS handshake", connecting)
+        .await
+        .expect("TLS completes");
+    (endpoint, connection)
 }
