@@ -1,7 +1,13 @@
 //! Accepting connections: the source address proved by a QUIC Retry,
 //! admission (see `admission`), the TLS handshake, then the cluster key
-//! proof, both within the handshake timeout; then the connection gets what an authenticated peer is allowed,
-//! is adopted by [`Peers`], and its streams are served.
+//! proof, both within the handshake timeout; then the connection gets what
+//! an authenticated peer is allowed, and its streams are served.
+//!
+//! An accepted connection only serves the peer's streams to this node's
+//! exports. It is never used to reach the peer's exports, even though the
+//! peer says where it listens: that is a claim, and a key holder could claim
+//! another node's address to receive the lookups meant for it. To reach a
+//! node, this node dials its address itself ([`Peers`]).
 //!
 //! A connection that fails either handshake is refused with a log line (the
 //! handshake closes it with the code that says why); the others are
@@ -59,7 +65,7 @@ async fn accept(peers: Arc<Peers>, incoming: quinn::Incoming, mut ticket: Ticket
         .map_err(|e| tracing::warn!(%peer, error = %e, "refused a connection"))?;
         Ok::<_, ()>((connection, hello))
     };
-    let Ok(Ok((connection, hello))) = tokio::time::timeout(limits.handshake_timeout, handshakes)
+    let Ok(Ok((connection, _hello))) = tokio::time::timeout(limits.handshake_timeout, handshakes)
         .await
         .map_err(|_| {
             tracing::warn!(%peer, timeout = ?limits.handshake_timeout, "refused a connection: its handshakes did not complete in time");
@@ -70,19 +76,11 @@ async fn accept(peers: Arc<Peers>, incoming: quinn::Incoming, mut ticket: Ticket
     };
     ticket.handshake_done();
     limits.authenticated(&connection);
-    if let Some(listen) = hello.listen {
-        peers.adopt(listen, &connection);
-    }
     tracing::debug!(%peer, "accepted a connection");
-    let serve = peers.serve(connection.clone());
-    let listen = hello.listen;
-    // The connection's streams hold what they need; this task keeps only
-    // a weak hold on the peers table, to forget the connection once it ends.
-    let table = Arc::downgrade(&peers);
+    let serve = peers.serve(connection);
+    // The connection's streams hold what they need; this task need not
+    // keep the peers table alive.
     drop(peers);
     serve.await;
-    if let (Some(listen), Some(peers)) = (listen, table.upgrade()) {
-        peers.forget(listen, &connection);
-    }
     drop(ticket);
 }

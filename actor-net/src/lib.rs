@@ -108,7 +108,7 @@
 //             and per-address limits                    -> config
 //   forward   the task behind a remote reference
 //               -> peers, stream, proto::caller, config
-//   peers     one authenticated connection per peer: dial, adopt, reuse
+//   peers     one authenticated connection per peer reached: dial, reuse
 //               -> incoming, auth, export (the table), config
 //   incoming  a connection's streams: read each Open, hand it to its export
 //               -> export, stream, proto::export, config

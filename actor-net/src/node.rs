@@ -1,9 +1,10 @@
 //! [`Node`]: one process's place in a cluster.
 //!
 //! A node owns one QUIC endpoint, which both listens and dials. It keeps one
-//! authenticated connection per peer node, opened lazily on first use and
-//! reopened after a loss; a connection a peer opened to us serves our
-//! requests to that peer too. On a connection, each remote reference is one
+//! authenticated connection per peer node it reaches, dialed lazily on first
+//! use and redialed after a loss; a connection a peer opened to it serves
+//! that peer's requests only (the address a peer claims is not proof that
+//! it is the node there). On a connection, each remote reference is one
 //! bidirectional stream to one export. The node's exports are a table of
 //! names to actors ([`Node::export`]) and to handles whose remote users each
 //! get a session ([`Node::export_handle`]: the toolbox's queues and locks);
@@ -263,9 +264,9 @@ impl Node {
             })
     }
 
-    /// The nodes this node holds a live connection to, by the address each
-    /// listens on (sorted): those it dialed and those that dialed it. A
-    /// connection being dialed is not listed.
+    /// The nodes this node has a live connection to for its own requests,
+    /// by address (sorted): those it dialed. Nodes that dialed this one are
+    /// not listed; a connection being dialed is not either.
     pub fn peers(&self) -> Vec<SocketAddr> {
         self.inner.peers.connected()
     }

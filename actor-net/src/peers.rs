@@ -1,6 +1,8 @@
-//! One authenticated connection per peer node: dialed on first use,
-//! reused while it lives, dialed again after a loss; a connection a peer
-//! opened to this node is adopted to reach that peer's exports too.
+//! One authenticated connection per peer node that this node reaches:
+//! dialed on first use, reused while it lives, dialed again after a loss.
+//! A connection a peer opened to this node is not among them (see
+//! `accept`): the address a peer claims is never trusted for outgoing
+//! traffic.
 //!
 //! Every connection this node dials also carries the peer's streams to this
 //! node's exports, so [`Peers`] hands each one to `incoming` once it is
@@ -126,40 +128,6 @@ impl Peers {
         tracing::debug!(peer = %addr, "connected");
         tokio::spawn(self.serve(connection.clone()));
         Ok(connection)
-    }
-
-    /// Keeps a connection a peer opened, to reach that peer's exports
-    /// through it, unless a live one is already kept.
-    pub(crate) fn adopt(&self, listen: SocketAddr, connection: &quinn::Connection) {
-        let slot = self.slot(listen);
-        if let Ok(mut current) = slot.try_lock() {
-            if current.as_ref().is_none_or(|c| c.close_reason().is_some()) {
-                *current = Some(connection.clone());
-            }
-        };
-    }
-
-    /// Forgets the connection a peer opened, which has ended, so that the
-    /// table holds no entry (and no closed connection) per peer that ever
-    /// connected. An entry in use (being dialed, or holding another
-    /// connection) is kept.
-    pub(crate) fn forget(&self, listen: SocketAddr, ended: &quinn::Connection) {
-        let mut slots = self
-            .slots
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(slot) = slots.get(&listen) else {
-            return;
-        };
-        let unused = Arc::strong_count(slot) == 1;
-        let stale = slot.try_lock().is_ok_and(|current| {
-            current
-                .as_ref()
-                .is_none_or(|c| c.stable_id() == ended.stable_id() || c.close_reason().is_some())
-        });
-        if unused && stale {
-            slots.remove(&listen);
-        }
     }
 
     /// The peers this node holds a live connection to, by the address each

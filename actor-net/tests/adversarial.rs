@@ -105,6 +105,11 @@ struct Proof {
 
 /// The dialer's side of the cluster key handshake, with the key `secret`.
 async fn authenticate(connection: &Connection, secret: &str) {
+    authenticate_as(connection, secret, None).await;
+}
+
+/// As [`authenticate`], claiming to listen on `listen`.
+async fn authenticate_as(connection: &Connection, secret: &str, listen: Option<SocketAddr>) {
     let mut exporter = [0; 32];
     connection
         .export_keying_material(&mut exporter, b"EXPORTER-actor-net-cluster-key", b"")
@@ -114,7 +119,7 @@ async fn authenticate(connection: &Connection, secret: &str) {
     let (mut tx, mut rx) = connection.open_bi().await.expect("a stream");
     let hello = Hello {
         version: VERSION,
-        listen: None,
+        listen,
         nonce,
     };
     send(&mut tx, &frame(&encoded(&hello))).await;
@@ -426,5 +431,33 @@ async fn undecodable_opens_and_undeclared_types_close_the_connection() {
     closed_with(&connection, CLOSE_PROTOCOL).await;
 
     still_serves(&server).await;
+    no_task_panicked();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_holder_claiming_another_nodes_address_does_not_receive_its_lookups() {
+    count_panics();
+    let (real, _recorder) = server().await;
+    let victim = node().await;
+    // A key holder dials the victim claiming to listen where `real` does.
+    let (_endpoint, impostor) = raw_connect(victim.local_addr()).await;
+    authenticate_as(&impostor, SECRET, Some(real.local_addr())).await;
+    // The victim's lookup of `real` reaches `real`, not the impostor.
+    let remote = patiently(
+        "a lookup of the real node",
+        victim.lookup::<Recorder>(real.local_addr(), "rec"),
+    )
+    .await
+    .expect("found on the real node");
+    remote.tell(Seq { sender: 3, n: 0 }).await.expect("told");
+    let record = remote.ask(Record { sender: 3 }).await.expect("answered");
+    assert_eq!(record, vec![0], "answered by the real node's export");
+    let mut asked = std::pin::pin!(impostor.accept_bi());
+    assert!(
+        actor_test_support::poll_once(asked.as_mut())
+            .await
+            .is_pending(),
+        "the impostor was sent nothing"
+    );
     no_task_panicked();
 }
