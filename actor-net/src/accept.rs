@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use crate::admission::{Admission, Ticket};
 use crate::auth;
+use crate::error::NetError;
 use crate::peers::Peers;
 
 /// Accepts connections until the endpoint closes.
@@ -62,7 +63,12 @@ async fn accept(peers: Arc<Peers>, incoming: quinn::Incoming, mut ticket: Ticket
             limits.handshake_timeout,
         )
         .await
-        .map_err(|e| tracing::warn!(%peer, error = %e, "refused a connection"))?;
+        .map_err(|e| {
+            if matches!(e, NetError::ClusterKeyMismatch { .. }) {
+                ticket.key_refused();
+            }
+            tracing::warn!(%peer, error = %e, "refused a connection");
+        })?;
         Ok::<_, ()>((connection, hello))
     };
     let Ok(Ok((connection, _hello))) = tokio::time::timeout(limits.handshake_timeout, handshakes)

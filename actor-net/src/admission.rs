@@ -6,11 +6,14 @@
 //! source a stateless QUIC Retry, which a spoofed address cannot answer): so
 //! a flood of QUIC Initial packets, which need no key, costs the node
 //! nothing, and sources that can receive packets get a bounded share of
-//! its handshakes and connections.
+//! its handshakes and connections. An address whose handshakes fail the key
+//! proof too often is refused for a while: each guess of the key costs a
+//! live handshake, and only so many are allowed.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -22,6 +25,21 @@ pub(crate) struct Admission {
     max_connections: usize,
     max_per_ip: usize,
     open: Mutex<Open>,
+    max_failures: u32,
+    failures: Mutex<HashMap<IpAddr, Failures>>,
+}
+
+/// How long failed key proofs count against an address.
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// The most addresses whose failures are remembered; past it the oldest are
+/// forgotten first, so the table is bounded whatever a flood does.
+const MAX_FAILING_ADDRESSES: usize = 4096;
+
+/// An address's failed key proofs in the current window.
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    since: Instant,
 }
 
 #[derive(Default)]
@@ -39,6 +57,8 @@ pub(crate) enum Turned {
     Connections,
     /// That address holds its most connections.
     PerIp,
+    /// That address failed the key proof too often lately.
+    Guessing,
 }
 
 impl std::fmt::Display for Turned {
@@ -46,9 +66,8 @@ impl std::fmt::Display for Turned {
         f.write_str(match self {
             Turned::Handshakes => "too many handshakes in progress (NodeConfig::max_handshakes)",
             Turned::Connections => "too many connections (NodeConfig::max_connections)",
-            Turned::PerIp => {
-                "too many connections from this address (NodeConfig::max_connections_per_ip)"
-            }
+            Turned::PerIp => "too many connections from this address (NodeConfig::max_connections_per_ip)",
+            Turned::Guessing => "too many failed key proofs from this address in the last minute (NodeConfig::max_key_failures)",
         })
     }
 }
@@ -60,13 +79,54 @@ impl Admission {
             max_connections: limits.max_connections,
             max_per_ip: limits.max_connections_per_ip,
             open: Mutex::new(Open::default()),
+            max_failures: limits.max_key_failures,
+            failures: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether `ip` has failed the key proof too often in the window.
+    fn guessing(&self, ip: IpAddr, now: Instant) -> bool {
+        let failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        failures.get(&ip).is_some_and(|f| {
+            now.duration_since(f.since) < FAILURE_WINDOW && f.count >= self.max_failures
+        })
+    }
+
+    /// Counts a failed key proof from `ip`.
+    fn failed(&self, ip: IpAddr, now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        if failures.len() >= MAX_FAILING_ADDRESSES && !failures.contains_key(&ip) {
+            failures.retain(|_, f| now.duration_since(f.since) < FAILURE_WINDOW);
+            if failures.len() >= MAX_FAILING_ADDRESSES {
+                let oldest = failures
+                    .iter()
+                    .min_by_key(|(_, f)| f.since)
+                    .map(|(ip, _)| *ip);
+                if let Some(oldest) = oldest {
+                    failures.remove(&oldest);
+                }
+            }
+        }
+        let entry = failures.entry(ip).or_insert(Failures {
+            count: 0,
+            since: now,
+        });
+        if now.duration_since(entry.since) >= FAILURE_WINDOW {
+            *entry = Failures {
+                count: 0,
+                since: now,
+            };
+        }
+        entry.count = entry.count.saturating_add(1);
     }
 
     /// Takes on a connection from `ip`, or says why not. The ticket counts
     /// it until dropped; its handshake permit until the handshake is over
     /// ([`Ticket::handshake_done`]).
     pub(crate) fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, Turned> {
+        if self.guessing(ip, Instant::now()) {
+            return Err(Turned::Guessing);
+        }
         let handshake = self
             .handshakes
             .clone()
@@ -112,6 +172,11 @@ impl Ticket {
     pub(crate) fn handshake_done(&mut self) {
         self.handshake = None;
     }
+
+    /// The connection failed the key proof: it counts against its address.
+    pub(crate) fn key_refused(&self) {
+        self.admission.failed(self.ip, Instant::now());
+    }
 }
 
 impl Drop for Ticket {
@@ -149,6 +214,7 @@ mod tests {
             max_handshakes: handshakes,
             max_connections: connections,
             max_connections_per_ip: per_ip,
+            max_key_failures: 3,
         }
     }
 
@@ -182,5 +248,24 @@ mod tests {
         let _again = admission.admit(A).expect("a connection of A ended");
         drop(tickets);
         assert_eq!(admission.open(), 1);
+    }
+
+    #[test]
+    fn an_address_that_fails_the_key_proof_too_often_is_refused_for_a_while() {
+        let admission = Admission::new(&limits(10, 10, 10));
+        for _ in 0..3 {
+            let ticket = admission.admit(A).expect("admitted");
+            ticket.key_refused();
+        }
+        assert_eq!(admission.admit(A).err(), Some(Turned::Guessing));
+        let _other = admission.admit(B).expect("another address is not refused");
+        // The window passes.
+        let later = Instant::now() + FAILURE_WINDOW;
+        assert!(!admission.guessing(A, later));
+        admission.failed(A, later);
+        assert!(
+            !admission.guessing(A, later),
+            "a new window starts its count at 1"
+        );
     }
 }

@@ -14,12 +14,11 @@ use std::time::Duration;
 use quinn::{
     ConnectionError, ReadError, ReadExactError, RecvStream, SendStream, VarInt, WriteError,
 };
-use ring::rand::{SecureRandom, SystemRandom};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::NetError;
-use crate::proto::handshake::{self, ClusterKey, Exporter, Nonce, Proof, Welcome};
+use crate::proto::handshake::{self, ClusterKey, Exporter, Proof, Welcome};
 use crate::proto::wire::VERSION;
 use crate::proto::{CLOSE_KEY_MISMATCH, CLOSE_PROTOCOL, CLOSE_VERSION};
 
@@ -85,11 +84,11 @@ async fn dial(
     listen: Option<SocketAddr>,
 ) -> Result<PeerHello, Failure> {
     let exporter = exporter(conn)?;
-    let nonce = nonce()?;
+    let (dialing, hello) = handshake::hello(key, listen);
     let (mut send, mut recv) = conn.open_bi().await.map_err(Failure::Lost)?;
-    write(&mut send, &handshake::hello(listen, nonce), false).await?;
+    write(&mut send, &hello, false).await?;
     let challenge: handshake::Challenge = read(&mut recv, true).await?;
-    let proof = handshake::answer_challenge(key, &exporter, &nonce, &challenge)?;
+    let proof = handshake::answer_challenge(dialing, &exporter, &challenge)?;
     write(&mut send, &proof, true).await?;
     let Welcome = read(&mut recv, false).await?;
     Ok(PeerHello {
@@ -105,11 +104,10 @@ async fn answer(
     let exporter = exporter(conn)?;
     let (mut send, mut recv) = conn.accept_bi().await.map_err(Failure::Lost)?;
     let hello: handshake::Hello = read(&mut recv, true).await?;
-    let nonce = nonce()?;
-    let challenge = handshake::challenge(key, &exporter, &hello, listen, nonce);
+    let (challenge, session) = handshake::challenge(key, &exporter, &hello, listen)?;
     write(&mut send, &challenge, false).await?;
     let proof: Proof = read(&mut recv, false).await?;
-    handshake::check_proof(key, &exporter, &nonce, &proof)?;
+    handshake::check_proof(&session, &exporter, &proof)?;
     write(&mut send, &Welcome, true).await?;
     Ok(PeerHello {
         listen: hello.listen,
@@ -173,14 +171,6 @@ fn exporter(conn: &quinn::Connection) -> Result<Exporter, Failure> {
     conn.export_keying_material(&mut out, handshake::EXPORTER_LABEL, b"")
         .map_err(|_| protocol("the TLS session exports no keying material"))?;
     Ok(out)
-}
-
-fn nonce() -> Result<Nonce, Failure> {
-    let mut nonce = [0; 32];
-    SystemRandom::new()
-        .fill(&mut nonce)
-        .map_err(|_| protocol("the system random generator failed"))?;
-    Ok(nonce)
 }
 
 /// Writes one message; the `last` one also finishes the stream.

@@ -47,6 +47,7 @@ pub struct NodeConfig {
     pub(crate) max_handshakes: usize,
     pub(crate) max_connections: usize,
     pub(crate) max_connections_per_ip: usize,
+    pub(crate) max_key_failures: u32,
 }
 
 /// The bytes a connection may have in flight to the node, across its
@@ -71,7 +72,19 @@ impl NodeConfig {
             max_handshakes: 64,
             max_connections: 1024,
             max_connections_per_ip: 64,
+            max_key_failures: 10,
         }
+    }
+
+    /// How many failed proofs of the cluster key one IP address may make in
+    /// a minute; after that its connections are refused until the minute is
+    /// over. Default 10. The handshake gives a stranger nothing to test
+    /// guesses against offline, so this bounds how fast a key can be
+    /// guessed at all.
+    #[must_use]
+    pub fn max_key_failures(mut self, per_minute: u32) -> Self {
+        self.max_key_failures = per_minute.max(1);
+        self
     }
 
     /// How many streams an authenticated peer may have open to this node at
@@ -185,6 +198,7 @@ impl NodeConfig {
             max_handshakes: self.max_handshakes,
             max_connections: self.max_connections,
             max_connections_per_ip: self.max_connections_per_ip,
+            max_key_failures: self.max_key_failures,
         }
     }
 
@@ -229,6 +243,8 @@ pub(crate) struct Limits {
     pub(crate) max_handshakes: usize,
     pub(crate) max_connections: usize,
     pub(crate) max_connections_per_ip: usize,
+    /// Failed key proofs an address may make in a minute.
+    pub(crate) max_key_failures: u32,
 }
 
 impl Limits {

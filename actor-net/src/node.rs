@@ -96,6 +96,12 @@ impl Node {
             peers,
         });
         tracing::info!(addr = %local_addr, "node started");
+        if inner.config.key.is_weak() {
+            tracing::warn!(
+                "the cluster key is shorter than {} bytes: anyone who guesses it can join this cluster; make a strong one with ClusterKey::random_secret()",
+                ClusterKey::STRONG_LEN
+            );
+        }
         Ok(Node { inner })
     }
 

@@ -16,12 +16,13 @@ use common::*;
 use quinn::{Connection, ConnectionError, RecvStream, SendStream, VarInt};
 use ring::hmac;
 use serde::{Deserialize, Serialize};
+use spake2::{Ed25519Group, Identity, Password, Spake2};
 
 /// Close codes of the protocol.
 const CLOSE_KEY_MISMATCH: u32 = 0x4b;
 const CLOSE_PROTOCOL: u32 = 0x50;
 /// The wire format version.
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 
 /// Panics on the runtime's worker threads (where every node task runs),
 /// counted by a panic hook: a task's panic shows nowhere else.
@@ -86,7 +87,7 @@ async fn closed_with(connection: &Connection, code: u32) {
 struct Hello {
     version: u16,
     listen: Option<SocketAddr>,
-    nonce: [u8; 32],
+    pake: Vec<u8>,
 }
 
 #[derive(Deserialize)]
@@ -94,7 +95,7 @@ struct Hello {
 struct Challenge {
     version: u16,
     listen: Option<SocketAddr>,
-    nonce: [u8; 32],
+    pake: Vec<u8>,
     proof: [u8; 32],
 }
 
@@ -114,29 +115,30 @@ async fn authenticate_as(connection: &Connection, secret: &str, listen: Option<S
     connection
         .export_keying_material(&mut exporter, b"EXPORTER-actor-net-cluster-key", b"")
         .expect("keying material");
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    let nonce = [7; 32];
+    let (exchange, pake) = Spake2::<Ed25519Group>::start_symmetric(
+        &Password::new(secret.as_bytes()),
+        &Identity::new(b"actor-net cluster key v2"),
+    );
     let (mut tx, mut rx) = connection.open_bi().await.expect("a stream");
     let hello = Hello {
         version: VERSION,
         listen,
-        nonce,
+        pake,
     };
     send(&mut tx, &frame(&encoded(&hello))).await;
     let challenge: Challenge =
         postcard::from_bytes(&read_frame(&mut rx).await).expect("a challenge");
-    let signed = |label: &[u8], nonce: &[u8; 32]| [label, &exporter, nonce].concat();
+    let session = exchange
+        .finish(&challenge.pake)
+        .expect("a key exchange message");
+    let key = hmac::Key::new(hmac::HMAC_SHA256, &session);
+    let signed = |label: &[u8]| [label, &exporter].concat();
     if secret == SECRET {
-        hmac::verify(
-            &key,
-            &signed(b"actor-net listener", &nonce),
-            &challenge.proof,
-        )
-        .expect("the node proves the key");
+        hmac::verify(&key, &signed(b"actor-net listener"), &challenge.proof)
+            .expect("the node proves the key");
     }
     let mut proof = [0; 32];
-    proof
-        .copy_from_slice(hmac::sign(&key, &signed(b"actor-net dialer", &challenge.nonce)).as_ref());
+    proof.copy_from_slice(hmac::sign(&key, &signed(b"actor-net dialer")).as_ref());
     send(&mut tx, &frame(&encoded(&Proof { proof }))).await;
     // A refused proof may close the connection before this.
     let _ = tx.finish();
@@ -250,8 +252,8 @@ async fn garbage_instead_of_the_hello_closes_that_connection_only() {
     for garbage in [
         &b"GET / HTTP/1.1\r\nHost: actor-node\r\n\r\n"[..],
         &frame(&[0xff; 5]),
-        &frame(&[1]),
-        &frame(&[1, 0xff, 0xff]),
+        &frame(&[VERSION as u8]),
+        &frame(&[VERSION as u8, 0xff, 0xff]),
     ] {
         let (_endpoint, connection) = raw_connect(server.local_addr()).await;
         let (mut tx, _rx) = connection.open_bi().await.expect("a stream");

@@ -144,3 +144,28 @@ async fn a_peer_that_connected_and_left_leaves_nothing_behind() {
     assert_eq!(peer_entries(&server), 0);
     assert!(server.peers().is_empty());
 }
+
+#[tokio::test]
+async fn an_address_that_fails_the_key_proof_too_often_is_refused_for_a_while() {
+    let server = NodeConfig::new(key())
+        .max_key_failures(2)
+        .start(any_port())
+        .await
+        .expect("a node starts");
+    let guesser = Node::start(any_port(), actor_net::ClusterKey::new("a wrong guess"))
+        .await
+        .expect("a node starts");
+    for _ in 0..2 {
+        assert!(matches!(
+            guesser.connect(server.local_addr()).await,
+            Err(actor_net::NetError::ClusterKeyMismatch { .. })
+        ));
+    }
+    // From that address, even the right key is refused for the minute.
+    let right = node().await;
+    let refused = right.connect(server.local_addr()).await;
+    assert!(
+        refused.is_err() && !matches!(refused, Err(actor_net::NetError::ClusterKeyMismatch { .. })),
+        "refused before any handshake: {refused:?}"
+    );
+}

@@ -1,39 +1,76 @@
 //! The cluster key handshake's messages and checks, sans IO: how two nodes
-//! prove to each other that they hold the same [`ClusterKey`].
+//! prove to each other that they hold the same [`ClusterKey`], without
+//! letting anyone who does not test guesses of it offline.
 //!
 //! Right after a QUIC connection is up, the dialer opens one stream and both
-//! ends prove they hold the key, without sending it: each answers the other's
-//! random nonce with an HMAC over the nonce and keying material exported from
-//! this very TLS session. Both ends of one session derive the same exporter
-//! and no other session does, so a proof is worthless anywhere else: an
-//! eavesdropper cannot replay it and a man in the middle, who necessarily runs
-//! two TLS sessions, cannot relay it. The listener proves first, so a dialer
-//! that reached the wrong cluster learns it before sending anything that
-//! depends on the key.
+//! ends run SPAKE2 (a password-authenticated key exchange, the `spake2`
+//! crate, symmetric mode) with the cluster key as the password: each sends
+//! one message, and both derive the same session key if and only if they
+//! hold the same cluster key. Neither message reveals anything to test a
+//! guess against: a stranger who wants to try a key must run a handshake per
+//! guess, against a live node that rate-limits failures. Each side then
+//! proves it derived the session key with an HMAC over keying material
+//! exported from this very TLS session, which both ends of one session share
+//! and no other session has: a proof is worthless anywhere else, so an
+//! eavesdropper cannot replay it and a man in the middle, who necessarily
+//! runs two TLS sessions, cannot relay it. The listener proves first, so a
+//! dialer that reached the wrong cluster learns it before sending anything
+//! that depends on the key.
 //!
-//! The steps: [`Hello`] (dialer), [`Challenge`] (listener, with its proof),
-//! [`Proof`] (dialer), [`Welcome`] (listener). This module builds and checks
-//! them given the exporter bytes and the nonces; `auth` runs them over quinn.
+//! The steps: [`Hello`] (dialer, its SPAKE2 message), [`Challenge`]
+//! (listener, its SPAKE2 message and proof), [`Proof`] (dialer),
+//! [`Welcome`] (listener). This module builds and checks them given the
+//! exporter bytes; `auth` runs them over quinn.
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use ring::hmac;
+use ring::rand::{SecureRandom, SystemRandom};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use spake2::{Ed25519Group, Identity, Password, Spake2};
 
 use super::wire::VERSION;
 
 /// The secret every node of a cluster is started with (Python's `authkey`,
-/// done right): never sent, only proven.
+/// done right): never sent, and never open to offline guessing.
+///
+/// Anyone who knows or guesses the key can join the cluster, so make it
+/// long and random: [`ClusterKey::random_secret`] makes one to store and
+/// give to every node. A node warns at start when its key is shorter than
+/// [`ClusterKey::STRONG_LEN`] bytes.
 #[derive(Clone)]
-pub struct ClusterKey(hmac::Key);
+pub struct ClusterKey(Arc<[u8]>);
 
 impl ClusterKey {
-    /// A key from a secret of any length; use at least 32 random bytes, since
-    /// anyone who guesses it can join the cluster.
+    /// The fewest bytes of secret a node accepts without a warning.
+    pub const STRONG_LEN: usize = 16;
+
+    /// A key from a secret of any length (see [`random_secret`](Self::random_secret)
+    /// for a strong one).
     pub fn new(secret: impl AsRef<[u8]>) -> Self {
-        Self(hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()))
+        Self(Arc::from(secret.as_ref()))
+    }
+
+    /// A fresh secret of 32 random bytes, as 64 hexadecimal characters: keep
+    /// it (a file, an environment variable, a secret store) and start every
+    /// node of the cluster with `ClusterKey::new(&secret)`.
+    ///
+    /// # Panics
+    /// If the operating system's random generator fails.
+    pub fn random_secret() -> String {
+        let mut bytes = [0u8; 32];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .expect("the system random generator works");
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether the secret is shorter than [`STRONG_LEN`](Self::STRONG_LEN).
+    pub fn is_weak(&self) -> bool {
+        self.0.len() < Self::STRONG_LEN
     }
 }
 
@@ -51,34 +88,35 @@ pub const MAX_MESSAGE: u32 = 1024;
 pub const VERSION_REASON: &str = "wire format version ";
 /// Exporter label; fixed by the protocol, so both ends derive the same bytes.
 pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-actor-net-cluster-key";
+/// The identity both ends give SPAKE2 (symmetric mode: the same on both).
+const SPAKE_IDENTITY: &[u8] = b"actor-net cluster key v2";
 /// Distinct labels for the two proofs, so one side's proof can never be
 /// reflected back as the other's.
 const LISTENER_LABEL: &[u8] = b"actor-net listener";
 const DIALER_LABEL: &[u8] = b"actor-net dialer";
 
-pub type Nonce = [u8; 32];
 pub type Tag = [u8; 32];
 /// Keying material exported from the TLS session.
 pub type Exporter = [u8; 32];
 
-/// Step 1, dialer to listener: who the dialer is, and its challenge.
+/// Step 1, dialer to listener: who the dialer is, and its SPAKE2 message.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Hello {
     pub version: u16,
     pub listen: Option<SocketAddr>,
-    pub nonce: Nonce,
+    pub pake: Vec<u8>,
 }
 
-/// Step 2: the listener's proof for the dialer's nonce, and its challenge.
+/// Step 2: the listener's SPAKE2 message, and its proof of the session key.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Challenge {
     pub version: u16,
     pub listen: Option<SocketAddr>,
-    pub nonce: Nonce,
+    pub pake: Vec<u8>,
     pub proof: Tag,
 }
 
-/// Step 3: the dialer's proof for the listener's nonce.
+/// Step 3: the dialer's proof of the session key.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Proof {
     pub proof: Tag,
@@ -102,75 +140,112 @@ pub(crate) fn protocol(reason: impl Into<String>) -> Failure {
     Failure::Protocol(reason.into())
 }
 
-/// The dialer's first message.
-pub fn hello(listen: Option<SocketAddr>, nonce: Nonce) -> Hello {
-    Hello {
-        version: VERSION,
-        listen,
-        nonce,
+/// The dialer's half-done exchange, kept between its two messages.
+pub struct Dialing(Spake2<Ed25519Group>);
+
+impl fmt::Debug for Dialing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Dialing(..)")
     }
 }
 
-/// The listener's answer to `hello`: its proof, and its own challenge
-/// `nonce`.
+fn start(key: &ClusterKey) -> (Spake2<Ed25519Group>, Vec<u8>) {
+    Spake2::<Ed25519Group>::start_symmetric(
+        &Password::new(&key.0[..]),
+        &Identity::new(SPAKE_IDENTITY),
+    )
+}
+
+/// The session key, from one's own exchange and the peer's message. A
+/// message that is not a SPAKE2 message is a protocol error; a wrong key
+/// shows only later, as proofs that do not match.
+fn finish(exchange: Spake2<Ed25519Group>, theirs: &[u8]) -> Result<hmac::Key, Failure> {
+    let session = exchange
+        .finish(theirs)
+        .map_err(|e| protocol(format!("the peer's key exchange message is invalid: {e:?}")))?;
+    Ok(hmac::Key::new(hmac::HMAC_SHA256, &session))
+}
+
+/// The dialer's first message, and what it keeps for the second.
+pub fn hello(key: &ClusterKey, listen: Option<SocketAddr>) -> (Dialing, Hello) {
+    let (exchange, pake) = start(key);
+    let hello = Hello {
+        version: VERSION,
+        listen,
+        pake,
+    };
+    (Dialing(exchange), hello)
+}
+
+/// The listener's answer to `hello`: its own SPAKE2 message and its proof;
+/// and the session key, to check the dialer's proof with.
 pub fn challenge(
     key: &ClusterKey,
     exporter: &Exporter,
     hello: &Hello,
     listen: Option<SocketAddr>,
-    nonce: Nonce,
-) -> Challenge {
-    Challenge {
+) -> Result<(Challenge, SessionKey), Failure> {
+    let (exchange, pake) = start(key);
+    let session = finish(exchange, &hello.pake)?;
+    let challenge = Challenge {
         version: VERSION,
         listen,
-        nonce,
-        proof: sign(key, &message(LISTENER_LABEL, exporter, &hello.nonce)),
+        pake,
+        proof: sign(&session, &message(LISTENER_LABEL, exporter)),
+    };
+    Ok((challenge, SessionKey(session)))
+}
+
+/// The session key a listener checks the dialer's proof with.
+pub struct SessionKey(hmac::Key);
+
+impl fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionKey(..)")
     }
 }
 
-/// The dialer checks the listener's proof for its `nonce`, and proves the
-/// key in turn.
+/// The dialer checks the listener's proof, and proves the session key in
+/// turn.
 pub fn answer_challenge(
-    key: &ClusterKey,
+    dialing: Dialing,
     exporter: &Exporter,
-    nonce: &Nonce,
     challenge: &Challenge,
 ) -> Result<Proof, Failure> {
+    let session = finish(dialing.0, &challenge.pake)?;
     verify(
-        key,
-        &message(LISTENER_LABEL, exporter, nonce),
+        &session,
+        &message(LISTENER_LABEL, exporter),
         &challenge.proof,
     )?;
     Ok(Proof {
-        proof: sign(key, &message(DIALER_LABEL, exporter, &challenge.nonce)),
+        proof: sign(&session, &message(DIALER_LABEL, exporter)),
     })
 }
 
-/// The listener checks the dialer's proof for its `nonce`.
+/// The listener checks the dialer's proof.
 pub fn check_proof(
-    key: &ClusterKey,
+    session: &SessionKey,
     exporter: &Exporter,
-    nonce: &Nonce,
     proof: &Proof,
 ) -> Result<(), Failure> {
-    verify(key, &message(DIALER_LABEL, exporter, nonce), &proof.proof)
+    verify(&session.0, &message(DIALER_LABEL, exporter), &proof.proof)
 }
 
-fn message(label: &[u8], exporter: &Exporter, nonce: &Nonce) -> Vec<u8> {
-    // Exporter and nonce have fixed lengths, so the concatenation is
-    // unambiguous.
-    [label, exporter, nonce].concat()
+fn message(label: &[u8], exporter: &Exporter) -> Vec<u8> {
+    // The exporter has a fixed length, so the concatenation is unambiguous.
+    [label, exporter].concat()
 }
 
-fn sign(key: &ClusterKey, message: &[u8]) -> Tag {
+fn sign(key: &hmac::Key, message: &[u8]) -> Tag {
     let mut tag = [0; 32];
-    tag.copy_from_slice(hmac::sign(&key.0, message).as_ref());
+    tag.copy_from_slice(hmac::sign(key, message).as_ref());
     tag
 }
 
-fn verify(key: &ClusterKey, message: &[u8], tag: &Tag) -> Result<(), Failure> {
+fn verify(key: &hmac::Key, message: &[u8], tag: &Tag) -> Result<(), Failure> {
     // Constant time, so the comparison leaks nothing about the right tag.
-    hmac::verify(&key.0, message, tag).map_err(|_| Failure::KeyMismatch)
+    hmac::verify(key, message, tag).map_err(|_| Failure::KeyMismatch)
 }
 
 /// One message as a frame: its length, then its postcard body.
@@ -240,15 +315,14 @@ mod tests {
         de: &Exporter,
         le: &Exporter,
     ) -> (Result<(), Failure>, Result<(), Failure>) {
-        let (dn, ln) = ([3; 32], [4; 32]);
-        let hello: Hello =
-            decode(&encode(&hello(None, dn)).expect("encodes")[4..], true).expect("decodes");
-        let challenge = challenge(listener, le, &hello, None, ln);
-        let proof = match answer_challenge(dialer, de, &dn, &challenge) {
+        let (dialing, hello) = hello(dialer, None);
+        let hello: Hello = decode(&encode(&hello).expect("encodes")[4..], true).expect("decodes");
+        let (challenge, session) = challenge(listener, le, &hello, None).expect("a challenge");
+        let proof = match answer_challenge(dialing, de, &challenge) {
             Ok(proof) => proof,
             Err(e) => return (Err(e), Ok(())),
         };
-        (Ok(()), check_proof(listener, le, &ln, &proof))
+        (Ok(()), check_proof(&session, le, &proof))
     }
 
     #[test]
@@ -271,13 +345,55 @@ mod tests {
     }
 
     #[test]
-    fn proofs_are_bound_to_session_and_side() {
-        let (key, nonce) = (ClusterKey::new("same key"), [7; 32]);
-        let proof = sign(&key, &message(LISTENER_LABEL, &E1, &nonce));
-        assert_ne!(proof, sign(&key, &message(LISTENER_LABEL, &E2, &nonce)));
-        assert_ne!(proof, sign(&key, &message(DIALER_LABEL, &E1, &nonce)));
+    fn a_dialer_that_forges_the_listeners_proof_is_refused() {
+        let key = ClusterKey::new("same key");
+        let (dialing, hello) = hello(&key, None);
+        let (mut challenge, _) = challenge(&key, &E1, &hello, None).expect("a challenge");
+        challenge.proof[0] ^= 1;
+        assert_eq!(
+            answer_challenge(dialing, &E1, &challenge).map(drop),
+            Err(Failure::KeyMismatch)
+        );
     }
 
+    #[test]
+    fn the_listener_gives_a_stranger_nothing_fixed_to_test_guesses_against() {
+        // The same hello answered twice: the listener's messages and proofs
+        // differ each time (a fresh secret per exchange), and its proof
+        // depends on the session key, which a stranger that did not run
+        // SPAKE2 with the right key cannot derive. With the earlier HMAC
+        // handshake, the proof for a nonce the stranger chose was fixed by
+        // the key alone: one connection gave an offline oracle.
+        let key = ClusterKey::new("abc");
+        let (_, hello) = hello(&ClusterKey::new("a guess"), None);
+        let (first, _) = challenge(&key, &E1, &hello, None).expect("a challenge");
+        let (second, _) = challenge(&key, &E1, &hello, None).expect("a challenge");
+        assert_ne!(first.pake, second.pake);
+        assert_ne!(first.proof, second.proof);
+    }
+
+    #[test]
+    fn a_message_that_is_not_a_key_exchange_is_a_protocol_error() {
+        let key = ClusterKey::new("k");
+        let hello = Hello {
+            version: VERSION,
+            listen: None,
+            pake: vec![0; 3],
+        };
+        assert!(matches!(
+            challenge(&key, &E1, &hello, None).map(drop),
+            Err(Failure::Protocol(_))
+        ));
+    }
+
+    #[test]
+    fn keys_say_when_they_are_weak_and_random_ones_are_strong() {
+        assert!(ClusterKey::new("abc").is_weak());
+        let secret = ClusterKey::random_secret();
+        assert_eq!(secret.len(), 64);
+        assert_ne!(secret, ClusterKey::random_secret());
+        assert!(!ClusterKey::new(&secret).is_weak());
+    }
     #[test]
     fn bad_messages_are_refused() {
         assert!(matches!(body_len([0xff; 4]), Err(Failure::Protocol(_))));

@@ -17,8 +17,9 @@ use actor_core::StopReason;
 use serde::{Deserialize, Serialize};
 
 /// The version of this wire format. Nodes of different versions refuse
-/// each other with a clear error rather than misread each other.
-pub const VERSION: u16 = 1;
+/// each other with a clear error rather than misread each other. Version 2:
+/// the cluster key handshake is a password-authenticated key exchange.
+pub const VERSION: u16 = 2;
 
 /// The first frame of a stream: which export, expected as which type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
