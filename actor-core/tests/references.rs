@@ -281,3 +281,56 @@ async fn ids_are_unique_and_display_the_actor_name() {
     assert_eq!(ids.len(), 100, "ids are never shared");
     assert!(!ids.contains(&english.id()));
 }
+
+// Actors whose state names their own type, written with the plain traits
+// (used to fail with E0275, "overflow evaluating `Envelope<_>: Send`").
+
+struct Tree {
+    me: Option<WeakActorRef<Tree>>,
+    children: Vec<ActorRef<Leaf>>,
+}
+impl Actor for Tree {}
+
+struct Leaf {
+    tree: WeakActorRef<Tree>,
+}
+impl Actor for Leaf {}
+
+struct Grow;
+impl Message for Grow {
+    type Reply = usize;
+}
+impl Handler<Grow> for Tree {
+    async fn handle(&mut self, _: Grow, ctx: &mut Context<Self>) -> usize {
+        let me = ctx.weak_ref();
+        self.me = Some(me.clone());
+        let leaf = ctx.spawn(Leaf { tree: me });
+        self.children.push(leaf);
+        self.children.len()
+    }
+}
+
+struct Rooted;
+impl Message for Rooted {
+    type Reply = bool;
+}
+impl Handler<Rooted> for Leaf {
+    async fn handle(&mut self, _: Rooted, _: &mut Context<Self>) -> bool {
+        self.tree.is_alive()
+    }
+}
+
+#[tokio::test]
+async fn actors_whose_state_refers_to_their_own_type_compile_and_run() {
+    let tree = spawn(Tree {
+        me: None,
+        children: Vec::new(),
+    });
+    assert_eq!(tree.ask(Grow).await, Ok(1));
+    assert_eq!(tree.ask(Grow).await, Ok(2));
+    let leaf = spawn(Leaf {
+        tree: tree.downgrade(),
+    });
+    let rooted = tokio::spawn(async move { leaf.ask(Rooted).await });
+    assert_eq!(rooted.await.expect("ran"), Ok(true));
+}

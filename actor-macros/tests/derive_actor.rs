@@ -221,3 +221,71 @@ async fn the_restarting_hook_runs_on_the_new_instance() {
     assert!(previous.contains("burnt"), "{previous}");
     assert_eq!(phoenix.restart_count(), 1);
 }
+
+/// An actor that keeps a reference to itself, as the docs recommend for
+/// timers and self-sends (used to fail with E0275, "overflow evaluating
+/// `Envelope<_>: Send`").
+#[derive(Actor)]
+struct Selfish {
+    me: Option<WeakActorRef<Selfish>>,
+}
+
+struct Remember;
+impl Message for Remember {
+    type Reply = bool;
+}
+impl Handler<Remember> for Selfish {
+    async fn handle(&mut self, _: Remember, ctx: &mut Context<Self>) -> bool {
+        self.me = Some(ctx.weak_ref());
+        self.me.as_ref().is_some_and(|me| me.is_alive())
+    }
+}
+
+/// A parent and a child that hold references to each other.
+#[derive(Actor)]
+struct Parent {
+    kids: Vec<ActorRef<Kid>>,
+}
+
+#[derive(Actor)]
+struct Kid {
+    parent: WeakActorRef<Parent>,
+}
+
+struct Adopt(ActorRef<Kid>);
+impl Message for Adopt {
+    type Reply = usize;
+}
+impl Handler<Adopt> for Parent {
+    async fn handle(&mut self, Adopt(kid): Adopt, _: &mut Context<Self>) -> usize {
+        self.kids.push(kid);
+        self.kids.len()
+    }
+}
+
+struct HasParent;
+impl Message for HasParent {
+    type Reply = bool;
+}
+impl Handler<HasParent> for Kid {
+    async fn handle(&mut self, _: HasParent, _: &mut Context<Self>) -> bool {
+        self.parent.is_alive()
+    }
+}
+
+#[tokio::test]
+async fn actors_whose_state_refers_to_their_own_type_compile_and_run() {
+    let selfish = spawn(Selfish { me: None });
+    assert!(selfish.ask(Remember).await.expect("answered"));
+    let parent = spawn(Parent { kids: Vec::new() });
+    let kid = spawn(Kid {
+        parent: parent.downgrade(),
+    });
+    assert_eq!(parent.ask(Adopt(kid.clone())).await.expect("answered"), 1);
+    assert!(kid.ask(HasParent).await.expect("answered"));
+    // Both can be moved into spawned tasks: their references are `Send`.
+    tokio::spawn(async move { kid.ask(HasParent).await })
+        .await
+        .expect("ran")
+        .expect("answered");
+}

@@ -41,9 +41,19 @@ struct Told<M>(M);
 struct Asked<M: Message>(M, ReplySender<M>);
 
 /// What the envelope's contents can do, whatever their type.
-struct Operations<A: Actor> {
+///
+/// Neither this nor [`Envelope`] bounds `A` by `Actor` in its definition:
+/// an actor whose state holds a reference to its own type (a
+/// `WeakActorRef<Self>`, or a parent and a child that hold each other's)
+/// makes `A: Send` depend on `Envelope<A>: Send`, and an `A: Actor` bound
+/// there would make that depend on `A: Send` again through `Actor`'s
+/// supertrait: a cycle rustc reports as an overflow (E0275). Without the
+/// bound the cycle is one of auto traits only, which rustc accepts.
+struct Operations<A> {
     /// Moves the contents out and installs the handler future in the slot.
-    open: unsafe fn(NonNull<u8>, *mut A, *mut Context<A>, &mut HandlerSlot),
+    /// The context is a `*mut Context<A>`, erased: naming `Context<A>` here
+    /// would need the `A: Actor` bound this struct must not have.
+    open: unsafe fn(NonNull<u8>, *mut A, *mut (), &mut HandlerSlot),
     /// Drops the contents unopened.
     discard: unsafe fn(NonNull<u8>),
     /// Drops the contents unopened, failing an ask with the reason.
@@ -57,14 +67,17 @@ struct Operations<A: Actor> {
 }
 
 /// A type-erased message for actor `A`.
-pub(crate) struct Envelope<A: Actor> {
+pub(crate) struct Envelope<A: 'static> {
     operations: &'static Operations<A>,
     storage: Storage,
 }
 
 // SAFETY: an envelope only ever holds a `Told<M>` or `Asked<M>` with
-// `M: Message` (so `Send`), and a `oneshot::Sender` of a `Send` reply.
-unsafe impl<A: Actor> Send for Envelope<A> {}
+// `M: Message` (so `Send`), and a `oneshot::Sender` of a `Send` reply; and
+// envelopes are made only for `A: Actor` (by `Envelope::<A>::told` and
+// `asked`, whose impl requires it), so no bound is needed here (see
+// `Operations` for why there must be none).
+unsafe impl<A: 'static> Send for Envelope<A> {}
 
 /// Contents an envelope can hold for actor `A`.
 trait Contents<A: Actor>: Sized + Send + 'static {
@@ -196,14 +209,15 @@ impl<A: Actor, C: Contents<A>> Table<A, C> {
 unsafe fn open_inline<A: Actor, C: Contents<A>>(
     place: NonNull<u8>,
     actor: *mut A,
-    ctx: *mut Context<A>,
+    ctx: *mut (),
     slot: &mut HandlerSlot,
 ) {
     // SAFETY: the caller guarantees `place` holds a C written inline by
     // `Envelope::store` and not read before; it is read once, here.
     let contents = unsafe { place.as_ptr().cast::<C>().read() };
-    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers.
-    unsafe { contents.install(actor, ctx, slot) }
+    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers;
+    // `ctx` is the `*mut Context<A>` that `Envelope::open` erased.
+    unsafe { contents.install(actor, ctx.cast::<Context<A>>(), slot) }
 }
 
 unsafe fn discard_inline<C>(place: NonNull<u8>) {
@@ -224,14 +238,15 @@ unsafe fn reject_boxed<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: Sto
 unsafe fn open_boxed<A: Actor, C: Contents<A>>(
     place: NonNull<u8>,
     actor: *mut A,
-    ctx: *mut Context<A>,
+    ctx: *mut (),
     slot: &mut HandlerSlot,
 ) {
     // SAFETY: the caller guarantees `place` holds a `Box<C>` written by
     // `Envelope::store` and not read before; it is read once, here.
     let contents = unsafe { place.as_ptr().cast::<Box<C>>().read() };
-    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers.
-    unsafe { (*contents).install(actor, ctx, slot) }
+    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers;
+    // `ctx` is the `*mut Context<A>` that `Envelope::open` erased.
+    unsafe { (*contents).install(actor, ctx.cast::<Context<A>>(), slot) }
 }
 
 unsafe fn discard_boxed<C>(place: NonNull<u8>) {
@@ -341,7 +356,7 @@ impl<A: Actor> Envelope<A> {
         // SAFETY: `operations` was built for the contents in `storage`; they
         // are opened once and `this` is never dropped. The caller upholds the
         // contract for `actor` and `ctx`.
-        unsafe { (this.operations.open)(place, actor, ctx, slot) }
+        unsafe { (this.operations.open)(place, actor, ctx.cast::<()>(), slot) }
     }
 }
 
@@ -359,7 +374,7 @@ unsafe fn take<A: Actor, C: Contents<A>>(place: *mut u8) -> C {
     }
 }
 
-impl<A: Actor> Drop for Envelope<A> {
+impl<A: 'static> Drop for Envelope<A> {
     fn drop(&mut self) {
         let place = NonNull::from(&mut self.storage).cast::<u8>();
         // SAFETY: `operations` was built for the contents in `storage`, and an
