@@ -24,7 +24,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actor_net::__testing::AnyCertificate;
 use actor_net::{ClusterKey, Node};
 
 /// Tells the binary, re-executed, to be the node under attack.
@@ -130,16 +129,7 @@ fn any() -> SocketAddr {
 }
 
 fn tls_client() -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .expect("TLS 1.3")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"actor-net/1".to_vec()];
-    tls
+    actor_net::__testing::stranger_tls()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -152,6 +152,13 @@ pub mod __testing {
     /// accepts any server certificate, checks the handshake signature.
     pub use crate::tls::AnyCertificate;
 
+    /// The TLS configuration of a client that completes TLS with any node
+    /// (any certificate, the nodes' ALPN) and then proves nothing: what a
+    /// stranger on the network has, for tests and benches that play one.
+    pub fn stranger_tls() -> rustls::ClientConfig {
+        crate::tls::stranger()
+    }
+
     /// How many peers `node`'s table holds an entry for, live or not: what
     /// a node that forgets no peer would grow.
     pub fn peer_entries(node: &crate::Node) -> usize {

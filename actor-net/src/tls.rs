@@ -27,6 +27,20 @@ use crate::error::NetError;
 /// ALPN protocol id.
 pub(crate) const ALPN: &[u8] = b"actor-net/1";
 
+/// See [`crate::__testing::stranger_tls`].
+pub(crate) fn stranger() -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("ring supports TLS 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![ALPN.to_vec()];
+    tls
+}
+
 /// The name in self-signed certificates, and the SNI a client sends to them.
 const SELF_SIGNED_NAME: &str = "actor-node";
 

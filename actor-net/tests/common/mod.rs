@@ -19,7 +19,6 @@ use actor_core::{
     spawn, Actor, ActorRef, Context, Down, Handler, MailboxCapacity, Message, RemoteMessage,
     WireName,
 };
-use actor_net::__testing::AnyCertificate;
 use actor_net::{ClusterKey, Node, NodeConfig};
 use quinn::{Connection, Endpoint};
 use serde::{Deserialize, Serialize};
@@ -314,15 +313,7 @@ pub async fn watch<A: Actor>(target: &ActorRef<A>) -> Watching {
 
 /// A TLS-complete QUIC connection to `addr`, and the endpoint it lives on.
 pub async fn raw_connect(addr: SocketAddr) -> (Endpoint, Connection) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = AnyCertificate::new(provider.signature_verification_algorithms);
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .expect("TLS 1.3")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    tls.alpn_protocols = vec![b"actor-net/1".to_vec()];
+    let tls = actor_net::__testing::stranger_tls();
     let quic = quinn::crypto::rustls::QuicClientConfig::try_from(tls).expect("a QUIC TLS config");
     let mut endpoint = Endpoint::client(any_port()).expect("a client endpoint");
     endpoint.set_default_client_config(quinn::ClientConfig::new(Arc::new(quic)));
