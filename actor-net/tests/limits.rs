@@ -137,8 +137,12 @@ async fn a_peer_that_connected_and_left_leaves_nothing_behind() {
         // The server keeps no entry for a node that dialed it: the address
         // a peer claims is not used to reach it.
         assert_eq!(peer_entries(&server), 0);
+        let mut shutdowns = tokio::task::JoinSet::new();
         for client in clients {
-            client.shutdown().await;
+            shutdowns.spawn(async move { client.shutdown().await });
+        }
+        while let Some(done) = shutdowns.join_next().await {
+            done.expect("shut down");
         }
     }
     assert_eq!(peer_entries(&server), 0);
