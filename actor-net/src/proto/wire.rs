@@ -107,17 +107,48 @@ pub fn append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(),
     postcard::serialize_with_flavor(value, Append(out))
 }
 
+/// Appends the header of a told (`ask: None`) or asked message of type
+/// `ty`: the bytes `append` gives for [`Request::Tell`] or
+/// [`Request::Ask`], written by hand because a remote reference writes one
+/// per message and serde's path costs more than the message itself.
+pub fn append_message_header(ty: u32, ask: Option<u64>, out: &mut Vec<u8>) {
+    // Postcard writes an enum's variant index, then its fields, as varints.
+    match ask {
+        None => {
+            out.push(1);
+            append_varint(u64::from(ty), out);
+        }
+        Some(id) => {
+            out.push(2);
+            append_varint(u64::from(ty), out);
+            append_varint(id, out);
+        }
+    }
+}
+
+/// Postcard's unsigned varint: seven bits a byte, low bits first.
+#[inline]
+fn append_varint(mut value: u64, out: &mut Vec<u8>) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
 /// A postcard output that appends to a vector it borrows.
 struct Append<'a>(&'a mut Vec<u8>);
 
 impl postcard::ser_flavors::Flavor for Append<'_> {
     type Output = ();
 
+    #[inline]
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
         self.0.push(byte);
         Ok(())
     }
 
+    #[inline]
     fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
         self.0.extend_from_slice(bytes);
         Ok(())
@@ -140,6 +171,34 @@ mod tests {
         let (decoded, rest) = postcard::take_from_bytes::<Request>(&out).expect("decodes");
         assert!(matches!(decoded, Request::Tell { ty: 3 }));
         assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn a_hand_written_message_header_is_postcards() {
+        let numbers = [
+            0,
+            1,
+            0x7f,
+            0x80,
+            0x3fff,
+            0x4000,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ];
+        for &ty in &numbers {
+            let ty = u32::try_from(ty).unwrap_or(u32::MAX);
+            for ask in std::iter::once(None).chain(numbers.iter().map(|&id| Some(id))) {
+                let mut ours = Vec::new();
+                append_message_header(ty, ask, &mut ours);
+                let header = match ask {
+                    None => Request::Tell { ty },
+                    Some(id) => Request::Ask { ty, id },
+                };
+                let mut theirs = Vec::new();
+                append(&header, &mut theirs).expect("encodes");
+                assert_eq!(ours, theirs, "{header:?}");
+            }
+        }
     }
 
     #[test]
