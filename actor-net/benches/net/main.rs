@@ -331,7 +331,16 @@ fn main() {
             for _ in 0..rounds {
                 a.push(a_n as f64 / on_worker(&rt, raw::stream(a_n, false)).as_secs_f64());
                 b.push(b_n as f64 / on_worker(&rt, raw::stream(b_n, true)).as_secs_f64());
+                let cs0 = ctx_switches();
                 ours.push(n as f64 / on_worker(&rt, remote_tell(n)).as_secs_f64());
+                if std::env::var_os("NET_BENCH_EACH").is_some() {
+                    eprintln!(
+                        "  round: raw (b) {:.2} M frames/s; ours {:.2} M msg/s, {} switches",
+                        b[b.len() - 1] / 1e6,
+                        ours[ours.len() - 1] / 1e6,
+                        ctx_switches() - cs0
+                    );
+                }
             }
             let (a, b, ours) = (median(a), median(b), median(ours));
             println!(
