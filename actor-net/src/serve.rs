@@ -101,10 +101,11 @@ async fn read_requests<A: RemoteActor>(
     let mut machine = opened.serve::<Inbound<A>>();
     let mut resolve = |name: &str| accepts.inbound(name);
     // What one chunk brings, each in order: the messages, delivered to the
-    // actor together (one mailbox lock and one wake-up per batch, not per
-    // message), and the answers the writer is to send.
+    // actor in batches (one mailbox lock and one wake-up per batch, not per
+    // message), and the answers the writer is to send, each with the number
+    // of the chunk's messages that came before it.
     let mut messages = Batch::<A>::default();
-    let mut outgoing: Vec<Outgoing> = Vec::new();
+    let mut outgoing: Vec<(usize, Outgoing)> = Vec::new();
     let mut next = Some(rest);
     loop {
         let chunk = match next.take() {
@@ -137,26 +138,30 @@ async fn read_requests<A: RemoteActor>(
 
 /// Hands the writer a chunk's answers and the actor its messages; `false`
 /// once either is gone.
+///
+/// In the order a message-by-message reader would: an answer is handed
+/// over once the messages before it are delivered, and before its own
+/// message. So if the actor ends, the asks it was given are answered (a
+/// dropped one as not handled) and no later one is, and the writer only
+/// ever waits for answers to messages the actor has.
 async fn hand_over<A: RemoteActor>(
     actor: &ActorRef<A>,
     answers: &mpsc::Sender<Outgoing>,
     messages: &mut Batch<A>,
-    outgoing: &mut Vec<Outgoing>,
+    outgoing: &mut Vec<(usize, Outgoing)>,
 ) -> bool {
-    for item in outgoing.drain(..) {
-        match answers.try_send(item) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(item)) => {
-                // The writer is waiting for answers to messages still held
-                // here: they go to the actor before this reader waits.
-                if deliver_batch(actor, messages).await.is_err() {
-                    return false;
-                }
-                if answers.send(item).await.is_err() {
-                    return false;
-                }
+    let mut delivered = 0;
+    let mut first = Batch::default();
+    for (before, item) in outgoing.drain(..) {
+        if before > delivered {
+            messages.move_front(before - delivered, &mut first);
+            if deliver_batch(actor, &mut first).await.is_err() {
+                return false;
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => return false,
+            delivered = before;
+        }
+        if answers.send(item).await.is_err() {
+            return false;
         }
     }
     deliver_batch(actor, messages).await.is_ok()
@@ -168,8 +173,9 @@ fn act<A: RemoteActor>(
     event: Event<'_, Inbound<A>>,
     peer: &std::net::SocketAddr,
     messages: &mut Batch<A>,
-    outgoing: &mut Vec<Outgoing>,
+    outgoing: &mut Vec<(usize, Outgoing)>,
 ) {
+    let before = messages.len();
     match event {
         Event::Deliver {
             ask_id,
@@ -179,7 +185,7 @@ fn act<A: RemoteActor>(
         } => match decode(payload, ask_id.is_some()) {
             Ok(Decoded { sealed, answer }) => {
                 if let Some((id, answer)) = ask_id.zip(answer) {
-                    outgoing.push(Outgoing::Answer { id, answer });
+                    outgoing.push((before, Outgoing::Answer { id, answer }));
                 }
                 messages.push(sealed);
             }
@@ -187,22 +193,23 @@ fn act<A: RemoteActor>(
                 let reason = format!("a message for {} does not decode: {e}", A::wire_name());
                 tracing::warn!(%peer, %reason, "dropped a message from a peer");
                 if let Some(id) = ask_id {
-                    outgoing.push(Outgoing::Failed { id, reason });
+                    outgoing.push((before, Outgoing::Failed { id, reason }));
                 }
             }
         },
         Event::Unknown { ty, name } => {
             tracing::warn!(%peer, message = name, actor = %A::wire_name(), "a peer sends a message type this actor does not accept from the network; its messages are dropped");
-            outgoing.push(Outgoing::Unknown {
+            let unknown = Outgoing::Unknown {
                 ty,
                 name: name.to_owned(),
-            });
+            };
+            outgoing.push((before, unknown));
         }
         Event::Rejected { ask_id, .. } => {
             let reason = format!("{} does not accept this message type", A::wire_name());
             tracing::warn!(%peer, %reason, "dropped a message from a peer");
             if let Some(id) = ask_id {
-                outgoing.push(Outgoing::Failed { id, reason });
+                outgoing.push((before, Outgoing::Failed { id, reason }));
             }
         }
     }

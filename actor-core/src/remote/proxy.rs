@@ -213,6 +213,13 @@ impl<A: Actor> Batch<A> {
     pub fn is_empty(&self) -> bool {
         self.envelopes.is_empty()
     }
+
+    /// Moves the first `n` messages (all of them if fewer), in order, to
+    /// the end of `into`.
+    pub fn move_front(&mut self, n: usize, into: &mut Batch<A>) {
+        let n = n.min(self.envelopes.len());
+        into.envelopes.extend(self.envelopes.drain(..n));
+    }
 }
 
 impl<A: Actor> Default for Batch<A> {
