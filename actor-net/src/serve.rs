@@ -142,8 +142,9 @@ async fn read_requests<A: RemoteActor>(
 /// In the order a message-by-message reader would: an answer is handed
 /// over once the messages before it are delivered, and before its own
 /// message. So if the actor ends, the asks it was given are answered (a
-/// dropped one as not handled) and no later one is, and the writer only
-/// ever waits for answers to messages the actor has.
+/// dropped one as not handled) and no later one is; and when the writer is
+/// full, every answer it holds is to a message the actor has, so the reader
+/// can wait for it.
 async fn hand_over<A: RemoteActor>(
     actor: &ActorRef<A>,
     answers: &mpsc::Sender<Outgoing>,
