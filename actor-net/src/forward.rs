@@ -14,6 +14,7 @@
 //! meanwhile wait in the mailbox. When the remote actor ends, or the
 //! reference is dropped, the task ends.
 
+use std::any::TypeId;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,7 +32,7 @@ use crate::proto::frame::{FrameBuffer, PushError};
 use crate::proto::wire::{Refusal, VERSION};
 use crate::proto::Violation;
 use crate::stream::{protocol_violation, read_chunk, FLUSH_AT};
-use actor_core::remote::accepts::{Accepts, Encoding, PendingReply, RemoteActor};
+use actor_core::remote::accepts::{Accepts, Encoding, Outbound, PendingReply, RemoteActor};
 
 /// What a remote reference points at.
 pub(crate) struct Target {
@@ -226,6 +227,7 @@ async fn session<A: RemoteActor>(
             buffer: FrameBuffer::with_capacity(FLUSH_AT * 2),
             requests,
             asked: Vec::new(),
+            last: None,
         };
         loop {
             let Some(first) = proxy.recv().await else {
@@ -342,32 +344,28 @@ struct Encoder<'a, A: RemoteActor> {
     requests: Requests,
     /// The asks of the batch being encoded, for the in-flight table.
     asked: Vec<(u64, PendingReply)>,
+    /// The type of the last message encoded and how it goes, declared: a
+    /// run of one type (the usual case) then needs no table lookup.
+    last: Option<(TypeId, &'a Outbound<A>)>,
 }
 
-impl<A: RemoteActor> Encoder<'_, A> {
+impl<'a, A: RemoteActor> Encoder<'a, A> {
     /// Appends one message's frame (and its type's declaration, the first
     /// time). A message that cannot go is dropped with an error log; an ask
     /// fails with the reason.
     fn encode(&mut self, sealed: Sealed<A>) {
-        let Some(outbound) = self.accepts.outbound(sealed.message_type()) else {
-            let reason = format!(
-                "{} is not a message {} accepts from the network; list it in `RemoteActor::accepts`",
-                sealed.message_name(),
-                A::wire_name()
-            );
-            tracing::error!(%reason, "dropped a message to a remote actor");
-            return sealed.reject(StopReason::failed(reason));
+        let message_type = sealed.message_type();
+        let outbound = match self.last {
+            Some((last, outbound)) if last == message_type => outbound,
+            _ => match self.declare(&sealed) {
+                Ok(outbound) => {
+                    self.last = Some((message_type, outbound));
+                    outbound
+                }
+                Err(reason) => return sealed.reject(reason),
+            },
         };
         let ty = outbound.ty;
-        if self
-            .requests
-            .declare(&mut self.buffer, ty, &outbound.name)
-            .is_err()
-        {
-            return sealed.reject(StopReason::failed(
-                "the message type's name does not fit a frame",
-            ));
-        }
         let ask = sealed.is_ask();
         let (reply, pushed) = self.requests.message(&mut self.buffer, ty, ask, |out| {
             (outbound.encode)(sealed, out)
@@ -390,5 +388,30 @@ impl<A: RemoteActor> Encoder<'_, A> {
                 }
             }
         }
+    }
+
+    /// How a message of `sealed`'s type goes, its type declared on this
+    /// stream the first time; why not, if it cannot go.
+    fn declare(&mut self, sealed: &Sealed<A>) -> Result<&'a Outbound<A>, StopReason> {
+        let accepts: &'a Accepts<A> = self.accepts;
+        let Some(outbound) = accepts.outbound(sealed.message_type()) else {
+            let reason = format!(
+                "{} is not a message {} accepts from the network; list it in `RemoteActor::accepts`",
+                sealed.message_name(),
+                A::wire_name()
+            );
+            tracing::error!(%reason, "dropped a message to a remote actor");
+            return Err(StopReason::failed(reason));
+        };
+        if self
+            .requests
+            .declare(&mut self.buffer, outbound.ty, &outbound.name)
+            .is_err()
+        {
+            return Err(StopReason::failed(
+                "the message type's name does not fit a frame",
+            ));
+        }
+        Ok(outbound)
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Each stream is served by two halves running together. The reader feeds
 //! each chunk to the machine, decodes the messages it reports and delivers
-//! them to the actor's mailbox in order, waiting while the mailbox is full:
+//! them to the actor's mailbox in order, a chunk's messages as one batch,
+//! waiting while the mailbox is full:
 //! the stream then stops being read, QUIC's flow control fills, and the
 //! remote sender waits too, so a slow actor slows its senders instead of
 //! growing a buffer. The writer sends the answers to asks back in the order
@@ -17,7 +18,7 @@
 
 use std::task::{Context, Poll, Waker};
 
-use actor_core::remote::{deliver, Sealed};
+use actor_core::remote::proxy::{deliver_batch, Batch};
 use actor_core::{ActorRef, StopReason, WeakActorRef};
 use tokio::sync::mpsc;
 
@@ -87,17 +88,6 @@ pub(crate) async fn serve_actor<A: RemoteActor>(
     tokio::join!(reader, writer);
 }
 
-/// What the reader does with one request, in order.
-enum Action<A: RemoteActor> {
-    /// Deliver the message (after handing the writer its answer, if asked).
-    Deliver {
-        sealed: Sealed<A>,
-        answer: Option<(u64, PendingAnswer)>,
-    },
-    /// Hand the writer an answer that needs no actor.
-    Answer(Outgoing),
-}
-
 async fn read_requests<A: RemoteActor>(
     actor: ActorRef<A>,
     accepts: &Accepts<A>,
@@ -110,7 +100,12 @@ async fn read_requests<A: RemoteActor>(
     let peer = connection.remote_address();
     let mut machine = opened.serve::<Inbound<A>>();
     let mut resolve = |name: &str| accepts.inbound(name);
-    let mut batch: Vec<Action<A>> = Vec::new();
+    // What one chunk brings, each in order: the messages, delivered to the
+    // actor in batches (one mailbox lock and one wake-up per batch, not per
+    // message), and the answers the writer is to send, each with the number
+    // of the chunk's messages that came before it.
+    let mut messages = Batch::<A>::default();
+    let mut outgoing: Vec<(usize, Outgoing)> = Vec::new();
     let mut next = Some(rest);
     loop {
         let chunk = match next.take() {
@@ -128,32 +123,11 @@ async fn read_requests<A: RemoteActor>(
             },
         };
         let fed = machine.feed(&chunk, &mut resolve, &mut |event| {
-            if let Some(action) = act::<A>(event, &peer) {
-                batch.push(action);
-            }
+            act::<A>(event, &peer, &mut messages, &mut outgoing);
         });
-        // The batch is every request of one chunk, in order. Delivered one
-        // by one (a mailbox has no batch delivery yet); a run of tells here
-        // could go in with one mailbox lock.
-        for action in batch.drain(..) {
-            match action {
-                Action::Deliver { sealed, answer } => {
-                    if let Some((id, answer)) = answer {
-                        if answers.send(Outgoing::Answer { id, answer }).await.is_err() {
-                            return;
-                        }
-                    }
-                    if deliver(&actor, sealed).await.is_err() {
-                        // The actor ended; the writer tells the peer.
-                        return;
-                    }
-                }
-                Action::Answer(outgoing) => {
-                    if answers.send(outgoing).await.is_err() {
-                        return;
-                    }
-                }
-            }
+        if !hand_over(&actor, &answers, &mut messages, &mut outgoing).await {
+            // The actor ended (the writer tells the peer), or the writer did.
+            return;
         }
         // What came before a violation was delivered, as it arrived.
         if let Err(violation) = fed {
@@ -162,11 +136,47 @@ async fn read_requests<A: RemoteActor>(
     }
 }
 
-/// What the reader does about one event of the machine.
+/// Hands the writer a chunk's answers and the actor its messages; `false`
+/// once either is gone.
+///
+/// In the order a message-by-message reader would: an answer is handed
+/// over once the messages before it are delivered, and before its own
+/// message. So if the actor ends, the asks it was given are answered (a
+/// dropped one as not handled) and no later one is; and when the writer is
+/// full, every answer it holds is to a message the actor has, so the reader
+/// can wait for it.
+async fn hand_over<A: RemoteActor>(
+    actor: &ActorRef<A>,
+    answers: &mpsc::Sender<Outgoing>,
+    messages: &mut Batch<A>,
+    outgoing: &mut Vec<(usize, Outgoing)>,
+) -> bool {
+    let mut delivered = 0;
+    let mut first = Batch::default();
+    for (before, item) in outgoing.drain(..) {
+        if before > delivered {
+            messages.move_front(before - delivered, &mut first);
+            if deliver_batch(actor, &mut first).await.is_err() {
+                return false;
+            }
+            delivered = before;
+        }
+        if answers.send(item).await.is_err() {
+            return false;
+        }
+    }
+    deliver_batch(actor, messages).await.is_ok()
+}
+
+/// What the reader does about one event of the machine: a message for the
+/// actor, and an answer for the writer if there is one.
 fn act<A: RemoteActor>(
     event: Event<'_, Inbound<A>>,
     peer: &std::net::SocketAddr,
-) -> Option<Action<A>> {
+    messages: &mut Batch<A>,
+    outgoing: &mut Vec<(usize, Outgoing)>,
+) {
+    let before = messages.len();
     match event {
         Event::Deliver {
             ask_id,
@@ -174,27 +184,34 @@ fn act<A: RemoteActor>(
             payload,
             ..
         } => match decode(payload, ask_id.is_some()) {
-            Ok(Decoded { sealed, answer }) => Some(Action::Deliver {
-                sealed,
-                answer: ask_id.zip(answer),
-            }),
+            Ok(Decoded { sealed, answer }) => {
+                if let Some((id, answer)) = ask_id.zip(answer) {
+                    outgoing.push((before, Outgoing::Answer { id, answer }));
+                }
+                messages.push(sealed);
+            }
             Err(e) => {
                 let reason = format!("a message for {} does not decode: {e}", A::wire_name());
                 tracing::warn!(%peer, %reason, "dropped a message from a peer");
-                ask_id.map(|id| Action::Answer(Outgoing::Failed { id, reason }))
+                if let Some(id) = ask_id {
+                    outgoing.push((before, Outgoing::Failed { id, reason }));
+                }
             }
         },
         Event::Unknown { ty, name } => {
             tracing::warn!(%peer, message = name, actor = %A::wire_name(), "a peer sends a message type this actor does not accept from the network; its messages are dropped");
-            Some(Action::Answer(Outgoing::Unknown {
+            let unknown = Outgoing::Unknown {
                 ty,
                 name: name.to_owned(),
-            }))
+            };
+            outgoing.push((before, unknown));
         }
         Event::Rejected { ask_id, .. } => {
             let reason = format!("{} does not accept this message type", A::wire_name());
             tracing::warn!(%peer, %reason, "dropped a message from a peer");
-            ask_id.map(|id| Action::Answer(Outgoing::Failed { id, reason }))
+            if let Some(id) = ask_id {
+                outgoing.push((before, Outgoing::Failed { id, reason }));
+            }
         }
     }
 }

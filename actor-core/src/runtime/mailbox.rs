@@ -28,6 +28,8 @@ use std::task::{Context, Poll, Waker};
 use crate::runtime::watchers::Watchers;
 use crate::stop::StopReason;
 
+mod batch;
+
 /// Messages the queue's buffer holds when it is first allocated.
 const FIRST_BUFFER: usize = 32;
 

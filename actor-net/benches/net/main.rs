@@ -206,6 +206,24 @@ async fn remote_ask(count: usize) -> (Duration, Vec<Duration>) {
     (elapsed, latencies)
 }
 
+/// Context switches of every thread of this process so far.
+fn ctx_switches() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 fn resident_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: usize = statm
@@ -298,7 +316,10 @@ fn main() {
     let wanted = |name: &str| opts.only.as_deref().is_none_or(|o| name.contains(o));
     let (rounds, s) = (opts.rounds, opts.scale);
     println!("actor-net benchmarks: {rounds} rounds, median; raw quinn baselines in the same run");
-    for multi in [true, false] {
+    for multi in [true, false]
+        .into_iter()
+        .filter(|m| opts.flavors.contains(m))
+    {
         let flavor = if multi {
             "multi_thread(2)"
         } else {
@@ -311,7 +332,16 @@ fn main() {
             for _ in 0..rounds {
                 a.push(a_n as f64 / on_worker(&rt, raw::stream(a_n, false)).as_secs_f64());
                 b.push(b_n as f64 / on_worker(&rt, raw::stream(b_n, true)).as_secs_f64());
+                let cs0 = ctx_switches();
                 ours.push(n as f64 / on_worker(&rt, remote_tell(n)).as_secs_f64());
+                if std::env::var_os("NET_BENCH_EACH").is_some() {
+                    eprintln!(
+                        "  round: raw (b) {:.2} M frames/s; ours {:.2} M msg/s, {} switches",
+                        b[b.len() - 1] / 1e6,
+                        ours[ours.len() - 1] / 1e6,
+                        ctx_switches() - cs0
+                    );
+                }
             }
             let (a, b, ours) = (median(a), median(b), median(ours));
             println!(
@@ -327,8 +357,20 @@ fn main() {
             let n = ASKS / s as usize;
             let (mut c, mut ours) = (vec![], vec![]);
             for _ in 0..rounds {
+                let cs0 = ctx_switches();
                 c.push(on_worker(&rt, raw::round_trips(n)));
+                let cs1 = ctx_switches();
                 ours.push(on_worker(&rt, remote_ask(n)));
+                let cs2 = ctx_switches();
+                if std::env::var_os("NET_BENCH_EACH").is_some() {
+                    eprintln!(
+                        "  round: raw p50 {:.1} us, {} switches; ours p50 {:.1} us, {} switches",
+                        pct(&c[c.len() - 1..], 0.5),
+                        cs1 - cs0,
+                        pct(&ours[ours.len() - 1..], 0.5),
+                        cs2 - cs1
+                    );
+                }
             }
             println!(
                 "ask     {flavor:<15} raw (c) round trip p50 {:>6.1} us p99 {:>6.1} us ({:>6.0}/s)   remote ask p50 {:>6.1} us p99 {:>6.1} us ({:>6.0}/s)   p50 = {:.2}x (c), p99 = {:.2}x",

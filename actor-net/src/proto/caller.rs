@@ -95,13 +95,9 @@ impl Requests {
             "type {ty} sent before it was declared"
         );
         let id = ask.then_some(self.next_id);
-        let header = match id {
-            Some(id) => Request::Ask { ty, id },
-            None => Request::Tell { ty },
-        };
         let mut made = None;
         let pushed = out.push(self.max_frame, |out| {
-            wire::append(&header, out)?;
+            wire::append_message_header(ty, id, out);
             made = Some(body(out)?);
             Ok(())
         });

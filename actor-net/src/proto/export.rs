@@ -179,9 +179,12 @@ impl<D: Copy> Serving<D> {
         sink: &mut impl FnMut(Event<'_, D>),
     ) -> Result<(), Violation> {
         while let Some(frame) = self.frames.next(&mut chunk)? {
-            let (request, payload) = postcard::take_from_bytes::<Request>(frame).map_err(|e| {
-                Violation::protocol(format!("a request header does not decode: {e}"))
-            })?;
+            let (request, payload) = match wire::take_small_tell(frame) {
+                Some(told) => told,
+                None => postcard::take_from_bytes::<Request>(frame).map_err(|e| {
+                    Violation::protocol(format!("a request header does not decode: {e}"))
+                })?,
+            };
             let (ty, ask_id) = match request {
                 Request::Declare { ty, name } => {
                     let slot = declare(&mut self.types, ty)?;
