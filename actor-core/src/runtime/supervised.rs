@@ -34,7 +34,7 @@ use crate::registry;
 use crate::runtime::mailbox::Interrupt;
 use crate::runtime::panic_guard::{CatchPanic, Hook, Hooked};
 use crate::runtime::task::{self, one_run, EndGuard, RunMode};
-use crate::runtime::{watchers, Cell};
+use crate::runtime::{self, watchers, Cell, Control};
 use crate::stop::StopReason;
 
 /// Tells the supervisor that a child's run ended; its exit waits in the
@@ -74,22 +74,39 @@ impl ChildExit {
 /// Where a child's task leaves its exit for the supervisor.
 #[derive(Default)]
 pub(crate) struct ExitSlot {
-    exit: Mutex<Option<ChildExit>>,
+    state: Mutex<SlotState>,
     posted: Notify,
 }
 
+#[derive(Default)]
+struct SlotState {
+    exit: Option<ChildExit>,
+    /// The supervisor gave up waiting for this child (see
+    /// [`ExitSlot::abandon`]): an exit posted from now on is for nobody.
+    abandoned: bool,
+}
+
 impl ExitSlot {
-    fn put(&self, exit: ChildExit) {
-        *self.exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(exit);
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Leaves `exit` for the supervisor; hands it back if the supervisor
+    /// abandoned the child.
+    fn put(&self, exit: ChildExit) -> Result<(), ChildExit> {
+        let mut state = self.lock();
+        if state.abandoned {
+            return Err(exit);
+        }
+        state.exit = Some(exit);
+        drop(state);
         self.posted.notify_one();
+        Ok(())
     }
 
     /// The exit waiting here, if any.
     pub(crate) fn take(&self) -> Option<ChildExit> {
-        self.exit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        self.lock().exit.take()
     }
 
     /// Waits for the child's next exit.
@@ -100,6 +117,18 @@ impl ExitSlot {
                 return exit;
             }
             posted.await;
+        }
+    }
+
+    /// Waits for the child's next exit, or for its task to end without one:
+    /// a child whose exit was taken and then dropped undecided (by a
+    /// supervisor killed while it restarted a group) stops without posting
+    /// another, and waiting for the slot alone would never end.
+    pub(crate) async fn wait_or_end(&self, child: &dyn Control) -> Option<ChildExit> {
+        tokio::select! {
+            biased;
+            exit = self.wait() => Some(exit),
+            _ = runtime::join(child) => self.take(),
         }
     }
 }
@@ -145,10 +174,13 @@ impl<S: Handler<ChildExited>> ChildLink<S> {
     }
 
     /// Reports that a run ended and waits for the supervisor's decision. A
-    /// supervisor that is gone means stop.
+    /// supervisor that is gone, that dropped the exit undecided, or that
+    /// abandoned this child means stop.
     pub(crate) async fn exited(&self, reason: StopReason) -> Decision {
         let (decide, decision) = oneshot::channel();
-        self.slot.put(ChildExit { reason, decide });
+        if self.slot.put(ChildExit { reason, decide }).is_err() {
+            return Decision::Stop;
+        }
         if let Some(supervisor) = self.supervisor.upgrade() {
             // A supervisor that refuses the notice is stopping; it collects
             // the exit from the slot as it stops its children.

@@ -361,35 +361,41 @@ impl Supervisor {
     }
 
     /// Ends child `j`'s current run and returns its exit (`None` if it is
-    /// not running). With [`Interrupt::AfterHandler`] the child finishes the
-    /// message in hand, within its shutdown time, and is killed after that;
-    /// with [`Interrupt::Now`] (or [`Shutdown::BrutalKill`]) it is killed.
-    async fn end_run(&self, j: usize, level: Interrupt) -> Option<ChildExit> {
+    /// not running, or ended without one). With [`Interrupt::AfterHandler`]
+    /// the child finishes the message in hand, within its shutdown time, and
+    /// is killed after that; with [`Interrupt::Now`] (or
+    /// [`Shutdown::BrutalKill`]) it is killed.
+    async fn end_run(&mut self, j: usize, level: Interrupt) -> Option<ChildExit> {
         let child = &self.children[j];
-        let control = &child.started.as_ref()?.control;
+        let control = child.started.as_ref()?.control.clone();
         // Before looking at the slot: from here the child reports any end.
         child.gate.disable();
         if let Some(exit) = child.slot.take() {
             return Some(exit);
         }
-        let kill = || control.interrupt(Interrupt::Now, StopReason::Killed);
-        let patience = match (level, child.spec.shutdown) {
-            (Interrupt::Now, _) | (_, Shutdown::BrutalKill) => Some(Duration::ZERO),
-            (_, Shutdown::Timeout(t)) => Some(t),
-            (_, Shutdown::Infinity) => None,
+        let slot = child.slot.clone();
+        let patience = match child.spec.shutdown {
+            Shutdown::Timeout(t) if !t.is_zero() => Some(t),
+            _ => None,
         };
-        match patience {
-            Some(Duration::ZERO) => kill(),
-            _ => control.interrupt(Interrupt::AfterHandler, StopReason::Shutdown),
-        }
-        if let Some(patience) = patience.filter(|p| !p.is_zero()) {
-            if let Ok(exit) = tokio::time::timeout(patience, child.slot.wait()).await {
-                return Some(exit);
+        let graceful = level != Interrupt::Now && child.spec.shutdown != Shutdown::BrutalKill;
+        if graceful && (patience.is_some() || child.spec.shutdown == Shutdown::Infinity) {
+            control.interrupt(Interrupt::AfterHandler, StopReason::Shutdown);
+            let Some(patience) = patience else {
+                return slot.wait_or_end(&*control).await;
+            };
+            if let Ok(ended) = tokio::time::timeout(patience, slot.wait_or_end(&*control)).await {
+                return ended;
             }
-            tracing::warn!(child = %child.spec.id, "did not stop within {patience:?}; killing it");
-            kill();
+            tracing::warn!(
+                child = %child.spec.id,
+                "child {:?} ({}) did not stop within {patience:?}; killing it",
+                child.spec.id,
+                control.id(),
+            );
         }
-        Some(child.slot.wait().await)
+        control.interrupt(Interrupt::Now, StopReason::Killed);
+        slot.wait_or_end(&*control).await
     }
 
     /// Stops child `j` for good (if running) and waits for its end.
