@@ -117,6 +117,14 @@ impl<A: Actor> ActorRef<A> {
     /// [`Error::NotHandled`]), `stopping` is skipped, children are killed, and
     /// the actor ends with [`StopReason::Killed`]. As with [`stop`](Self::stop),
     /// a supervised actor's supervisor then decides whether it restarts.
+    ///
+    /// A kill takes effect only at an await: a handler or hook that runs
+    /// without awaiting (a busy loop, a blocking call) runs on until it
+    /// returns or awaits, and the `stopped` hook still runs to completion
+    /// afterwards. A supervisor stopping a child with a
+    /// [`Shutdown::Timeout`](crate::Shutdown::Timeout) waits that long again
+    /// after the kill, then abandons it; blocking work belongs in
+    /// [`run_blocking`](crate::run_blocking).
     pub fn kill(&self) {
         self.cell.kill();
     }

@@ -88,3 +88,59 @@ async fn terminating_a_child_supervisor_during_its_group_restart_returns() {
         assert_eq!(soon(outer.join()).await, StopReason::Normal);
     }
 }
+
+/// An actor whose `stopped` hook never returns.
+struct Stuck;
+
+impl Actor for Stuck {
+    async fn stopped(&mut self, _reason: &StopReason) {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_whose_stopped_hook_never_returns_is_abandoned_after_its_timeout() {
+    let rec = Recorder::new();
+    let a = Kit::new("a", &rec);
+    let sup = spawn(
+        Supervisor::new(Strategy::OneForOne)
+            .child(a.spec())
+            .child(ChildSpec::new("stuck", || Stuck).shutdown(Shutdown::Timeout(secs(2)))),
+    );
+    let stuck = sup.child::<Stuck>("stuck").await.unwrap();
+    rec.take();
+    let t0 = Instant::now();
+    sup.stop();
+    assert_eq!(soon(sup.join()).await, StopReason::Normal);
+    // Two seconds to stop, two more to end once killed; then it is left.
+    assert_eq!(t0.elapsed(), secs(4));
+    assert_eq!(rec.take(), ["stopping:a", "stopped:a:shutdown"]);
+    assert!(stuck.is_alive(), "abandoned, still in its `stopped` hook");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_killed_supervisor_abandons_a_child_stuck_in_stopped_after_its_timeout() {
+    let sup = spawn(
+        Supervisor::new(Strategy::OneForAll)
+            .child(ChildSpec::new("stuck", || Stuck).shutdown(Shutdown::Timeout(secs(2)))),
+    );
+    let _stuck = sup.child::<Stuck>("stuck").await.unwrap();
+    let t0 = Instant::now();
+    sup.kill();
+    assert_eq!(soon(sup.join()).await, StopReason::Killed);
+    assert_eq!(t0.elapsed(), secs(2), "killed at once, then two seconds");
+}
+
+#[tokio::test(start_paused = true)]
+async fn terminate_child_returns_when_the_child_is_stuck_in_stopped() {
+    let sup = spawn(
+        Supervisor::new(Strategy::OneForOne)
+            .child(ChildSpec::new("stuck", || Stuck).shutdown(Shutdown::Timeout(secs(1)))),
+    );
+    let t0 = Instant::now();
+    assert_eq!(soon(sup.terminate_child("stuck")).await, Ok(()));
+    assert_eq!(t0.elapsed(), secs(2));
+    assert_eq!(sup.children().await.unwrap(), vec![]);
+    sup.stop();
+    assert_eq!(soon(sup.join()).await, StopReason::Normal);
+}

@@ -131,6 +131,20 @@ impl ExitSlot {
             _ = runtime::join(child) => self.take(),
         }
     }
+
+    /// The supervisor will not wait for this child any more (it did not end
+    /// within its shutdown time after being killed): its task, if it ever
+    /// gets to report, stops for good instead of waiting for a decision.
+    pub(crate) fn abandon(&self) {
+        let left = {
+            let mut state = self.lock();
+            state.abandoned = true;
+            state.exit.take()
+        };
+        if let Some(exit) = left {
+            exit.stop();
+        }
+    }
 }
 
 /// A child's share of its supervisor's restart bookkeeping, with which its

@@ -365,6 +365,11 @@ impl Supervisor {
     /// the child finishes the message in hand, within its shutdown time, and
     /// is killed after that; with [`Interrupt::Now`] (or
     /// [`Shutdown::BrutalKill`]) it is killed.
+    ///
+    /// A kill takes effect at the child's next await, and its `stopped` hook
+    /// still runs. With [`Shutdown::Timeout`], a killed child that has not
+    /// ended within that time again (its `stopped` hook never returns) is
+    /// abandoned: logged, and no longer waited for.
     async fn end_run(&mut self, j: usize, level: Interrupt) -> Option<ChildExit> {
         let child = &self.children[j];
         let control = child.started.as_ref()?.control.clone();
@@ -395,7 +400,30 @@ impl Supervisor {
             );
         }
         control.interrupt(Interrupt::Now, StopReason::Killed);
-        slot.wait_or_end(&*control).await
+        let Some(patience) = patience else {
+            return slot.wait_or_end(&*control).await;
+        };
+        if let Ok(ended) = tokio::time::timeout(patience, slot.wait_or_end(&*control)).await {
+            return ended;
+        }
+        tracing::error!(
+            child = %child.spec.id,
+            "child {:?} ({}) did not end within {patience:?} of being killed (its `stopped` \
+             hook does not return); abandoning it",
+            child.spec.id,
+            control.id(),
+        );
+        self.abandon(j);
+        None
+    }
+
+    /// Stops waiting for child `j`, whose task does not end: it counts as
+    /// ended for good, and a later start of it gets a fresh slot.
+    fn abandon(&mut self, j: usize) {
+        let child = &mut self.children[j];
+        child.slot.abandon();
+        child.slot = Arc::new(ExitSlot::default());
+        child.started = None;
     }
 
     /// Stops child `j` for good (if running) and waits for its end.
@@ -411,8 +439,10 @@ impl Supervisor {
         if let Some(exit) = self.end_run(j, level).await {
             exit.stop();
         }
-        runtime::join(&*control).await;
-        self.children[j].started = None;
+        // Not when it was abandoned: its task does not end.
+        if self.children[j].started.take().is_some() {
+            runtime::join(&*control).await;
+        }
     }
 
     /// Stops every child, newest first.

@@ -40,12 +40,17 @@ impl Restart {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shutdown {
     /// Ask it to stop after the message in hand; kill it if it has not ended
-    /// within this time.
+    /// within this time. A killed child that still has not ended within this
+    /// time again (its `stopped` hook never returns) is abandoned with an
+    /// error logged: the supervisor goes on without it, and its task is left
+    /// to end, if ever, on its own.
     Timeout(Duration),
     /// Ask it to stop after the message in hand and wait as long as it takes
     /// (OTP's `infinity`, meant for children that are supervisors).
     Infinity,
-    /// Kill it at once.
+    /// Kill it at once. A kill takes effect at the child's next await (see
+    /// [`ActorRef::kill`](crate::ActorRef::kill)); the supervisor waits for
+    /// its `stopped` hook, however long it takes.
     BrutalKill,
 }
 
