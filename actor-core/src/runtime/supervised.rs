@@ -32,7 +32,7 @@ use crate::id::ActorId;
 use crate::message::{Handler, Message};
 use crate::registry;
 use crate::runtime::mailbox::Interrupt;
-use crate::runtime::panic_guard::{CatchPanic, Hook, Hooked};
+use crate::runtime::panic_guard::{self, CatchPanic, Hook, Hooked};
 use crate::runtime::task::{self, one_run, EndGuard, RunMode};
 use crate::runtime::{self, watchers, Cell, Control};
 use crate::stop::StopReason;
@@ -296,7 +296,8 @@ fn run_supervised<A: Actor, S: Handler<ChildExited>>(
                     started = ack;
                 }
                 Decision::Stop => {
-                    drop(end.cell.mailbox.finish(reason.clone()));
+                    let (head, rest) = end.cell.mailbox.finish(reason.clone());
+                    panic_guard::discard(end.cell.id, head.into_iter().chain(rest));
                     registry::forget(&end.cell);
                     watchers::fire(&*end.cell, &reason, true);
                     end.ended = true;
@@ -339,9 +340,10 @@ async fn supervised_run<A: Actor>(
             let failure = StopReason::from_panic("stopped", &*panic);
             tracing::error!(%failure, "the stopped hook panicked");
         }
-        return failure;
+        return task::drop_actor(actor, failure, cell);
     }
-    one_run(&mut actor, &mut ctx, cell, started).await
+    let reason = one_run(&mut actor, &mut ctx, cell, started).await;
+    task::drop_actor(actor, reason, cell)
 }
 
 /// Waits `delay` before a restart; false if the actor was told to stop

@@ -21,7 +21,7 @@ use crate::id::ActorId;
 use crate::registry;
 use crate::runtime::mailbox::Interrupt;
 use crate::runtime::message_loop::MessageLoop;
-use crate::runtime::panic_guard::{CatchPanic, Hook, Hooked};
+use crate::runtime::panic_guard::{discard, drop_caught, CatchPanic, Hook, Hooked};
 use crate::runtime::{watchers, Cell};
 use crate::stop::StopReason;
 
@@ -77,6 +77,7 @@ fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> 
             ended: false,
         };
         let reason = one_run(&mut actor, &mut ctx, &end.cell, ()).await;
+        let reason = drop_actor(actor, reason, &end.cell);
         watchers::fire(&*end.cell, &reason, true);
         end.ended = true;
         end.cell.mailbox.terminate();
@@ -100,7 +101,8 @@ pub(crate) fn one_run<'a, A: Actor, R: RunMode + 'a>(
         if last_run {
             // Record the reason before anything still queued is dropped, so
             // that askers see why their message went unanswered.
-            drop(cell.mailbox.finish(reason.clone()));
+            let (head, rest) = cell.mailbox.finish(reason.clone());
+            discard(cell.id, head.into_iter().chain(rest));
         }
         if reason.is_failure() {
             tracing::error!(%reason, "actor failed");
@@ -181,6 +183,23 @@ fn live<'a, A: Actor, R: RunMode + 'a>(
     }
 }
 
+/// Drops an instance whose run ended with `reason`. A panic in its `Drop`
+/// (an actor owning a tokio `Runtime`, say) is the run's failure, unless the
+/// run had failed already; it is recorded for askers and `join`.
+pub(crate) fn drop_actor<A: Actor>(actor: A, reason: StopReason, cell: &Cell<A>) -> StopReason {
+    let Err(panic) = drop_caught(actor) else {
+        return reason;
+    };
+    let place = format!("the Drop of {}", std::any::type_name::<A>());
+    let failure = StopReason::from_panic(&place, &*panic);
+    tracing::error!("actor {} failed: {failure}", cell.id);
+    if reason.is_failure() {
+        return reason;
+    }
+    cell.mailbox.record_reason(failure.clone());
+    failure
+}
+
 /// Ends the actor's bookkeeping if its task is dropped before it finished (the
 /// runtime shut down), so that nobody awaits it forever.
 pub(crate) struct EndGuard<A: Actor> {
@@ -191,7 +210,8 @@ pub(crate) struct EndGuard<A: Actor> {
 impl<A: Actor> Drop for EndGuard<A> {
     fn drop(&mut self) {
         if !self.ended {
-            drop(self.cell.mailbox.finish_unless_recorded(StopReason::Killed));
+            let (head, rest) = self.cell.mailbox.finish_unless_recorded(StopReason::Killed);
+            discard(self.cell.id, head.into_iter().chain(rest));
             registry::forget(&self.cell);
             self.cell.mailbox.terminate();
         }
