@@ -275,7 +275,10 @@ impl<A: Actor> Context<A> {
             }
             let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, runtime::join(&**child)).await;
             if ended.is_err() {
-                tracing::warn!(child = %child.id(), "child did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it");
+                tracing::warn!(
+                    "child {} did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it",
+                    child.id()
+                );
                 child.kill();
                 runtime::join(&**child).await;
             }

@@ -31,11 +31,13 @@ use crate::context::Context;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
 use crate::registry;
+use crate::runtime::actor_cell::Restartable;
 use crate::runtime::mailbox::Interrupt;
 use crate::runtime::panic_guard::{self, CatchPanic, Hook, Hooked};
 use crate::runtime::task::{self, one_run, EndGuard, RunMode};
 use crate::runtime::{self, watchers, Cell, Control};
 use crate::stop::StopReason;
+use crate::supervisor::Restart;
 
 /// Tells the supervisor that a child's run ended; its exit waits in the
 /// child's [`ExitSlot`].
@@ -224,11 +226,17 @@ impl RunMode for Option<StartedSignal> {
 /// supervisor's decision. `started` fires when the first run has started.
 pub(crate) fn start_supervised<A: Actor, S: Handler<ChildExited>>(
     factory: Factory<A>,
+    restart: Restart,
     parent: ActorId,
     link: ChildLink<S>,
     started: StartedSignal,
 ) -> ActorRef<A> {
     let cell = task::new_cell::<A>();
+    cell.set_restartable(match restart {
+        Restart::Permanent => Restartable::Always,
+        Restart::Transient => Restartable::Abnormal,
+        Restart::Temporary => Restartable::Never,
+    });
     task::spawn_task(
         cell.id,
         run_supervised(factory, cell.clone(), parent, link, started),
@@ -290,12 +298,13 @@ fn run_supervised<A: Actor, S: Handler<ChildExited>>(
                         stopped_early = Some(end.cell.mailbox.interrupt_reason());
                     } else {
                         end.cell.restarts.fetch_add(1, Ordering::Relaxed);
-                        tracing::info!(%reason, "restarting");
+                        tracing::info!("actor {} restarting after: {reason}", end.cell.id);
                     }
                     previous = Some(reason);
                     started = ack;
                 }
                 Decision::Stop => {
+                    end.cell.set_restartable(Restartable::Never);
                     let (head, rest) = end.cell.mailbox.finish(reason.clone());
                     panic_guard::discard(end.cell.id, head.into_iter().chain(rest));
                     registry::forget(&end.cell);
@@ -338,7 +347,8 @@ async fn supervised_run<A: Actor>(
         cell.mailbox.record_reason(failure.clone());
         if let Err(panic) = CatchPanic(actor.stopped(&failure)).await {
             let failure = StopReason::from_panic("stopped", &*panic);
-            tracing::error!(%failure, "the stopped hook panicked");
+            let actor = std::any::type_name::<A>();
+            tracing::error!("actor {} ({actor}): {failure}", cell.id);
         }
         return task::drop_actor(actor, failure, cell);
     }

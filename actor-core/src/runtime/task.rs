@@ -9,6 +9,7 @@
 //! caught at the task's edge and becomes the run's [`StopReason::Failed`];
 //! nothing outside the actor is affected.
 
+use std::any::type_name;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -104,10 +105,12 @@ pub(crate) fn one_run<'a, A: Actor, R: RunMode + 'a>(
             let (head, rest) = cell.mailbox.finish(reason.clone());
             discard(cell.id, head.into_iter().chain(rest));
         }
+        // The actor in the message itself: without a subscriber that wants
+        // debug spans, the `actor` span is not there to say whose line it is.
         if reason.is_failure() {
-            tracing::error!(%reason, "actor failed");
+            tracing::error!("actor {} ({}) failed: {reason}", cell.id, type_name::<A>());
         } else {
-            tracing::debug!(%reason, "actor stopping");
+            tracing::debug!("actor {} stopping: {reason}", cell.id);
         }
         if ctx.has_dependents() {
             // Boxed: most actors have no children or timers, and this future
@@ -120,7 +123,7 @@ pub(crate) fn one_run<'a, A: Actor, R: RunMode + 'a>(
         }
         if let Err(panic) = CatchPanic(actor.stopped(&reason)).await {
             let failure = StopReason::from_panic("stopped", &*panic);
-            tracing::error!(%failure, "the stopped hook panicked");
+            tracing::error!("actor {} ({}): {failure}", cell.id, type_name::<A>());
         }
         reason
     }
@@ -172,7 +175,7 @@ fn live<'a, A: Actor, R: RunMode + 'a>(
                 Hooked::Done(()) => {}
                 Hooked::Panicked(panic) => {
                     let failure = StopReason::from_panic("stopping", &*panic);
-                    tracing::error!(%failure, "the stopping hook panicked");
+                    tracing::error!("actor {} ({}): {failure}", cell.id, type_name::<A>());
                 }
                 // Told to end now in `stopping` (say, by a parent whose
                 // patience ran out): as in OTP, the run then ends `Killed`.
@@ -190,9 +193,9 @@ pub(crate) fn drop_actor<A: Actor>(actor: A, reason: StopReason, cell: &Cell<A>)
     let Err(panic) = drop_caught(actor) else {
         return reason;
     };
-    let place = format!("the Drop of {}", std::any::type_name::<A>());
+    let place = format!("the Drop of {}", type_name::<A>());
     let failure = StopReason::from_panic(&place, &*panic);
-    tracing::error!("actor {} failed: {failure}", cell.id);
+    tracing::error!("actor {} ({}) failed: {failure}", cell.id, type_name::<A>());
     if reason.is_failure() {
         return reason;
     }

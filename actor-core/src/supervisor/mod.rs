@@ -240,7 +240,12 @@ impl Supervisor {
     /// A child's run ended: restart it (and its group) or let it go.
     async fn on_exit(&mut self, i: usize, exit: ChildExit, ctx: &mut Context<Self>) {
         let child = &self.children[i];
-        tracing::info!(child = %child.spec.id, reason = %exit.reason, "child ended");
+        tracing::info!(
+            "supervisor {}: child {:?} ended: {}",
+            ctx.id(),
+            child.spec.id,
+            exit.reason
+        );
         if !child.spec.restart.restarts_after(&exit.reason) {
             exit.stop();
             self.retire(i).await;
@@ -259,7 +264,7 @@ impl Supervisor {
                 "restart intensity exceeded: more than {} restarts within {:?} (child {:?} ended: {})",
                 self.intensity.max_restarts, self.intensity.period, child.spec.id, exit.reason
             );
-            tracing::error!(%failure, "supervisor gives up");
+            tracing::error!("supervisor {} gives up: {failure}", ctx.id());
             exit.stop();
             self.retire(i).await;
             self.shut_down_all().await;
@@ -323,7 +328,7 @@ impl Supervisor {
         };
         child.gate.add_restart();
         child.since = now + delay;
-        tracing::info!(child = %child.spec.id, ?delay, "restarting child");
+        tracing::info!("restarting child {:?} after {delay:?}", child.spec.id);
         // Reopened here, before the decision, so that a stop sent to the
         // child from now on (this supervisor stopping, say) is not undone.
         if let Some(started) = &child.started {
@@ -372,7 +377,8 @@ impl Supervisor {
     /// abandoned: logged, and no longer waited for.
     async fn end_run(&mut self, j: usize, level: Interrupt) -> Option<ChildExit> {
         let child = &self.children[j];
-        let control = child.started.as_ref()?.control.clone();
+        let started = child.started.as_ref()?;
+        let (control, actor) = (started.control.clone(), started.type_name);
         // Before looking at the slot: from here the child reports any end.
         child.gate.disable();
         if let Some(exit) = child.slot.take() {
@@ -393,8 +399,7 @@ impl Supervisor {
                 return ended;
             }
             tracing::warn!(
-                child = %child.spec.id,
-                "child {:?} ({}) did not stop within {patience:?}; killing it",
+                "child {:?}, actor {} ({actor}), did not stop within {patience:?}; killing it",
                 child.spec.id,
                 control.id(),
             );
@@ -407,9 +412,8 @@ impl Supervisor {
             return ended;
         }
         tracing::error!(
-            child = %child.spec.id,
-            "child {:?} ({}) did not end within {patience:?} of being killed (its `stopped` \
-             hook does not return); abandoning it",
+            "child {:?}, actor {} ({actor}), did not end within {patience:?} of being killed \
+             (its `stopped` hook does not return); abandoning it",
             child.spec.id,
             control.id(),
         );
@@ -435,6 +439,7 @@ impl Supervisor {
         // of itself, and no restart after it.
         self.children[j].gate.disable();
         // No new messages: they could only be dropped.
+        control.ends_for_good();
         control.stop_with(StopReason::Shutdown);
         if let Some(exit) = self.end_run(j, level).await {
             exit.stop();

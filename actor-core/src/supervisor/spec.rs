@@ -164,13 +164,14 @@ pub(crate) struct AnySpec {
 impl<A: Actor> From<ChildSpec<A>> for AnySpec {
     fn from(spec: ChildSpec<A>) -> Self {
         let factory = spec.factory;
+        let restart = spec.restart;
         AnySpec {
             id: spec.id,
             restart: spec.restart,
             shutdown: spec.shutdown,
             start: Arc::new(move |parent, link, started| {
                 let actor: ActorRef<A> =
-                    supervised::start_supervised(factory.clone(), parent, link, started);
+                    supervised::start_supervised(factory.clone(), restart, parent, link, started);
                 StartedChild {
                     control: actor.cell().clone(),
                     actor_ref: Box::new(actor),
