@@ -10,9 +10,9 @@
 //! supervisor stop its children and fail, so that its own supervisor decides.
 //! Supervisors are actors, so they supervise supervisors: trees of any depth.
 //!
-//! A child keeps its [`ActorRef`] and its mailbox across restarts: a client's
-//! reference keeps working, and messages queued for the child are handled by
-//! its next instance. The message being handled when it failed is dropped; its
+//! A child keeps its [`ActorRef`](crate::ActorRef) and its mailbox across
+//! restarts: a client's reference keeps working, and messages queued for the
+//! child are handled by its next instance. The message being handled when it failed is dropped; its
 //! asker gets [`Error::Failed`] naming the failure.
 //!
 //! Differences from OTP, on purpose:
@@ -25,15 +25,15 @@
 //! - a supervisor that exceeds its restart intensity fails (OTP's exits with
 //!   `shutdown`), so that its own supervisor restarts it even when transient;
 //! - children can be added to any supervisor at run time
-//!   ([`ActorRef::start_child`]); a supervisor without initial children is
-//!   OTP's dynamic supervisor.
+//!   ([`ActorRef::start_child`](crate::ActorRef::start_child)); a supervisor
+//!   without initial children is OTP's dynamic supervisor.
 
+mod api;
 mod gate;
 mod intensity;
+mod shutdown;
 mod spec;
 
-use std::any::Any;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,11 +41,10 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::actor::{Actor, BoxError, MailboxCapacity};
-use crate::actor_ref::ActorRef;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use crate::message::Handler;
 use crate::runtime;
 use crate::runtime::mailbox::Interrupt;
 use crate::stop::StopReason;
@@ -364,110 +363,6 @@ impl Supervisor {
         child.since = Instant::now();
         let _ = started.await;
     }
-
-    /// Ends child `j`'s current run and returns its exit (`None` if it is
-    /// not running, or ended without one). With [`Interrupt::AfterHandler`]
-    /// the child finishes the message in hand, within its shutdown time, and
-    /// is killed after that; with [`Interrupt::Now`] (or
-    /// [`Shutdown::BrutalKill`]) it is killed.
-    ///
-    /// A kill takes effect at the child's next await, and its `stopped` hook
-    /// still runs. With [`Shutdown::Timeout`], a killed child that has not
-    /// ended within that time again (its `stopped` hook never returns) is
-    /// abandoned: logged, and no longer waited for.
-    async fn end_run(&mut self, j: usize, level: Interrupt) -> Option<ChildExit> {
-        let child = &self.children[j];
-        let started = child.started.as_ref()?;
-        let (control, actor) = (started.control.clone(), started.type_name);
-        // Before looking at the slot: from here the child reports any end.
-        child.gate.disable();
-        if let Some(exit) = child.slot.take() {
-            return Some(exit);
-        }
-        let slot = child.slot.clone();
-        let patience = match child.spec.shutdown {
-            Shutdown::Timeout(t) if !t.is_zero() => Some(t),
-            _ => None,
-        };
-        let graceful = level != Interrupt::Now && child.spec.shutdown != Shutdown::BrutalKill;
-        if graceful && (patience.is_some() || child.spec.shutdown == Shutdown::Infinity) {
-            control.interrupt(Interrupt::AfterHandler, StopReason::Shutdown);
-            let Some(patience) = patience else {
-                return slot.wait_or_end(&*control).await;
-            };
-            if let Ok(ended) = tokio::time::timeout(patience, slot.wait_or_end(&*control)).await {
-                return ended;
-            }
-            tracing::warn!(
-                "child {:?}, actor {} ({actor}), did not stop within {patience:?}; killing it",
-                child.spec.id,
-                control.id(),
-            );
-        }
-        control.interrupt(Interrupt::Now, StopReason::Killed);
-        let Some(patience) = patience else {
-            return slot.wait_or_end(&*control).await;
-        };
-        if let Ok(ended) = tokio::time::timeout(patience, slot.wait_or_end(&*control)).await {
-            return ended;
-        }
-        tracing::error!(
-            "child {:?}, actor {} ({actor}), did not end within {patience:?} of being killed \
-             (its `stopped` hook does not return); abandoning it",
-            child.spec.id,
-            control.id(),
-        );
-        self.abandon(j);
-        None
-    }
-
-    /// Stops waiting for child `j`, whose task does not end: it counts as
-    /// ended for good, and a later start of it gets a fresh slot.
-    fn abandon(&mut self, j: usize) {
-        let child = &mut self.children[j];
-        child.slot.abandon();
-        child.slot = Arc::new(ExitSlot::default());
-        child.started = None;
-    }
-
-    /// Stops child `j` for good (if running) and waits for its end.
-    async fn shut_down(&mut self, j: usize, level: Interrupt) {
-        let Some(control) = self.children[j].started.as_ref().map(|s| s.control.clone()) else {
-            return;
-        };
-        // The stop below must reach the run after any restart the child makes
-        // of itself, and no restart after it.
-        self.children[j].gate.disable();
-        // No new messages: they could only be dropped.
-        control.ends_for_good();
-        control.stop_with(StopReason::Shutdown);
-        if let Some(exit) = self.end_run(j, level).await {
-            exit.stop();
-        }
-        // Not when it was abandoned: its task does not end.
-        if self.children[j].started.take().is_some() {
-            runtime::join(&*control).await;
-        }
-    }
-
-    /// Stops every child, newest first.
-    async fn shut_down_all(&mut self) {
-        self.gate.close();
-        for j in (0..self.children.len()).rev() {
-            self.shut_down(j, Interrupt::AfterHandler).await;
-        }
-    }
-
-    /// A child ended for good: wait for its task, then forget a temporary
-    /// one (others stay listed, as in OTP, until terminated).
-    async fn retire(&mut self, j: usize) {
-        if let Some(started) = self.children[j].started.take() {
-            runtime::join(&*started.control).await;
-        }
-        if self.children[j].spec.restart == Restart::Temporary {
-            self.children.remove(j);
-        }
-    }
 }
 
 /// Spawns the task of a child, reporting through `slot` (and restarting
@@ -550,140 +445,5 @@ impl Handler<ChildExited> for Supervisor {
         if let Some(exit) = self.children[i].slot.take() {
             self.on_exit(i, exit, ctx).await;
         }
-    }
-}
-
-struct StartChild<A: Actor>(ChildSpec<A>);
-
-impl<A: Actor> Message for StartChild<A> {
-    type Reply = Result<ActorRef<A>, Error>;
-}
-
-impl<A: Actor> Handler<StartChild<A>> for Supervisor {
-    async fn handle(
-        &mut self,
-        StartChild(spec): StartChild<A>,
-        ctx: &mut Context<Self>,
-    ) -> Result<ActorRef<A>, Error> {
-        let i = self.start(spec.into(), ctx).await?;
-        typed_ref(&self.children[i], ctx.id())
-    }
-}
-
-struct GetChild<A>(String, PhantomData<fn() -> A>);
-
-impl<A: Actor> Message for GetChild<A> {
-    type Reply = Result<ActorRef<A>, Error>;
-}
-
-impl<A: Actor> Handler<GetChild<A>> for Supervisor {
-    async fn handle(
-        &mut self,
-        GetChild(id, _): GetChild<A>,
-        ctx: &mut Context<Self>,
-    ) -> Result<ActorRef<A>, Error> {
-        let i = self.position(&id).ok_or_else(|| Error::ChildNotFound {
-            supervisor: ctx.id(),
-            child: id.clone(),
-        })?;
-        typed_ref(&self.children[i], ctx.id())
-    }
-}
-
-fn typed_ref<A: Actor>(child: &Child, supervisor: ActorId) -> Result<ActorRef<A>, Error> {
-    let started = child.started.as_ref().ok_or_else(|| Error::ChildNotFound {
-        supervisor,
-        child: child.spec.id.clone(),
-    })?;
-    let any: &dyn Any = &*started.actor_ref;
-    any.downcast_ref::<ActorRef<A>>()
-        .cloned()
-        .ok_or_else(|| Error::WrongType {
-            name: child.spec.id.clone(),
-            expected: std::any::type_name::<A>(),
-            found: started.type_name,
-        })
-}
-
-struct TerminateChild(String);
-
-impl Message for TerminateChild {
-    type Reply = Result<(), Error>;
-}
-
-impl Handler<TerminateChild> for Supervisor {
-    async fn handle(
-        &mut self,
-        TerminateChild(id): TerminateChild,
-        ctx: &mut Context<Self>,
-    ) -> Result<(), Error> {
-        let i = self.position(&id).ok_or(Error::ChildNotFound {
-            supervisor: ctx.id(),
-            child: id,
-        })?;
-        self.shut_down(i, Interrupt::AfterHandler).await;
-        self.children.remove(i);
-        Ok(())
-    }
-}
-
-struct WhichChildren;
-
-impl Message for WhichChildren {
-    type Reply = Vec<ChildInfo>;
-}
-
-impl Handler<WhichChildren> for Supervisor {
-    async fn handle(&mut self, _: WhichChildren, _ctx: &mut Context<Self>) -> Vec<ChildInfo> {
-        self.children
-            .iter()
-            .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
-                actor: c.actor,
-                running: c.started.as_ref().is_some_and(|s| s.control.is_alive()),
-                restarts: c.gate.count(),
-            })
-            .collect()
-    }
-}
-
-impl ActorRef<Supervisor> {
-    /// Starts a new child (after the existing ones) and returns its reference
-    /// once its `started` hook has finished.
-    ///
-    /// # Errors
-    /// [`Error::DuplicateChild`] if the id is taken; [`Error::StartFailed`] if
-    /// its `started` hook failed (the child is then not added); errors of
-    /// [`ask`](ActorRef::ask) if the supervisor is gone.
-    pub async fn start_child<A: Actor>(&self, spec: ChildSpec<A>) -> Result<ActorRef<A>, Error> {
-        self.ask(StartChild(spec)).await?
-    }
-
-    /// Stops the child `id` for good, within its shutdown time, and removes
-    /// it (OTP's `terminate_child` followed by `delete_child`).
-    ///
-    /// # Errors
-    /// [`Error::ChildNotFound`]; errors of [`ask`](ActorRef::ask).
-    pub async fn terminate_child(&self, id: &str) -> Result<(), Error> {
-        self.ask(TerminateChild(id.to_owned())).await?
-    }
-
-    /// The reference to child `id`, which stays valid across its restarts.
-    ///
-    /// # Errors
-    /// [`Error::ChildNotFound`] (also once it ended for good);
-    /// [`Error::WrongType`] if it is not an `A`; errors of
-    /// [`ask`](ActorRef::ask).
-    pub async fn child<A: Actor>(&self, id: &str) -> Result<ActorRef<A>, Error> {
-        self.ask(GetChild(id.to_owned(), PhantomData)).await?
-    }
-
-    /// Every child, in start order; one that ended for good (a transient child
-    /// that stopped normally) shows `running: false`.
-    ///
-    /// # Errors
-    /// Those of [`ask`](ActorRef::ask).
-    pub async fn children(&self) -> Result<Vec<ChildInfo>, Error> {
-        self.ask(WhichChildren).await
     }
 }
