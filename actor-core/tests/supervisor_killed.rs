@@ -144,3 +144,40 @@ async fn terminate_child_returns_when_the_child_is_stuck_in_stopped() {
     sup.stop();
     assert_eq!(soon(sup.join()).await, StopReason::Normal);
 }
+
+/// A plain parent (no supervisor) of one [`Stuck`] child.
+struct Parent;
+
+impl Actor for Parent {
+    async fn started(&mut self, ctx: &mut Context<Self>) -> Result<(), BoxError> {
+        ctx.spawn(Stuck);
+        Ok(())
+    }
+}
+
+/// Answered once the parent has started (and spawned its child).
+struct Ready;
+impl Message for Ready {
+    type Reply = ();
+}
+impl Handler<Ready> for Parent {
+    async fn handle(&mut self, _: Ready, _ctx: &mut Context<Self>) {}
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parent_abandons_a_child_stuck_in_stopped_after_its_shutdown_timeout() {
+    for kill in [false, true] {
+        let parent = spawn(Parent);
+        parent.ask(Ready).await.unwrap();
+        let t0 = Instant::now();
+        if kill {
+            parent.kill();
+        } else {
+            parent.stop();
+        }
+        let reason = soon(parent.join()).await;
+        assert_eq!(kind(&reason), if kill { "killed" } else { "normal" });
+        // Told to stop, then killed, each bounded by the timeout.
+        assert_eq!(t0.elapsed(), CHILD_SHUTDOWN_TIMEOUT * 2, "kill: {kill}");
+    }
+}
