@@ -52,7 +52,7 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// # Errors
     /// [`Error::Stopped`] with the message handed back if the actor stopped or
-    /// is stopping.
+    /// is stopping ([`Error::Restarting`] if its supervisor will restart it).
     pub async fn tell<M: Message>(&self, message: M) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
@@ -63,7 +63,8 @@ impl<A: Actor> ActorRef<A> {
     /// Sends a message if the mailbox has room now.
     ///
     /// # Errors
-    /// [`Error::MailboxFull`] or [`Error::Stopped`], with the message handed back.
+    /// [`Error::MailboxFull`] or [`Error::Stopped`] (or
+    /// [`Error::Restarting`]), with the message handed back.
     pub fn try_tell<M: Message>(&self, message: M) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
@@ -74,7 +75,8 @@ impl<A: Actor> ActorRef<A> {
     /// Sends a message and waits for the reply, with no time limit.
     ///
     /// # Errors
-    /// [`Error::Stopped`] if the actor accepts no messages;
+    /// [`Error::Stopped`] if the actor accepts no messages
+    /// ([`Error::Restarting`] if only until its supervisor restarts it);
     /// [`Error::Failed`] if it failed before replying (its panic message is in
     /// the reason); [`Error::NotHandled`] if it stopped or was killed first.
     pub async fn ask<M: Message>(&self, message: M) -> Result<M::Reply, Error>
@@ -117,6 +119,14 @@ impl<A: Actor> ActorRef<A> {
     /// [`Error::NotHandled`]), `stopping` is skipped, children are killed, and
     /// the actor ends with [`StopReason::Killed`]. As with [`stop`](Self::stop),
     /// a supervised actor's supervisor then decides whether it restarts.
+    ///
+    /// A kill takes effect only at an await: a handler or hook that runs
+    /// without awaiting (a busy loop, a blocking call) runs on until it
+    /// returns or awaits, and the `stopped` hook still runs to completion
+    /// afterwards. A supervisor stopping a child with a
+    /// [`Shutdown::Timeout`](crate::Shutdown::Timeout) waits that long again
+    /// after the kill, then abandons it; blocking work belongs in
+    /// [`run_blocking`](crate::run_blocking).
     pub fn kill(&self) {
         self.cell.kill();
     }

@@ -98,7 +98,9 @@ impl<A: Actor> Context<A> {
     /// other reference to it is dropped. When this actor stops, it stops its
     /// children first, newest first, each with [`StopReason::Shutdown`]
     /// (killing any that takes longer than [`CHILD_SHUTDOWN_TIMEOUT`]); when it
-    /// is killed, its children are killed.
+    /// is killed, its children are killed. A killed child that has not ended
+    /// within that time again (its `stopped` hook does not return) is
+    /// abandoned with an error logged, and the parent goes on stopping.
     pub fn spawn<C: Actor>(&mut self, child: C) -> ActorRef<C> {
         let parent = self.id();
         let children = &mut self.dependents().children;
@@ -273,11 +275,23 @@ impl<A: Actor> Context<A> {
             } else {
                 child.stop_with(StopReason::Shutdown);
             }
-            let ended = tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, runtime::join(&**child)).await;
-            if ended.is_err() {
-                tracing::warn!(child = %child.id(), "child did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it");
-                child.kill();
-                runtime::join(&**child).await;
+            let ended = |child| tokio::time::timeout(CHILD_SHUTDOWN_TIMEOUT, runtime::join(child));
+            if ended(&**child).await.is_ok() {
+                continue;
+            }
+            tracing::warn!(
+                "child {} did not stop within {CHILD_SHUTDOWN_TIMEOUT:?}; killing it",
+                child.id()
+            );
+            child.kill();
+            // A kill takes effect at an await, and `stopped` still runs: one
+            // that never returns must not hold the parent for ever.
+            if ended(&**child).await.is_err() {
+                tracing::error!(
+                    "child {} did not end within {CHILD_SHUTDOWN_TIMEOUT:?} of being killed \
+                     (its `stopped` hook does not return); abandoning it",
+                    child.id()
+                );
             }
         }
     }

@@ -15,8 +15,19 @@ use crate::stop::StopReason;
 #[non_exhaustive]
 pub enum Error {
     /// The actor has stopped or is stopping and accepts no more messages.
-    #[error("actor {actor} is not accepting messages: it stopped or is stopping (a supervised actor accepts them again once restarted); use a live actor")]
+    #[error(
+        "actor {actor} is not accepting messages: it stopped or is stopping; use a live actor"
+    )]
     Stopped {
+        /// The actor addressed.
+        actor: ActorId,
+    },
+    /// The actor is stopping, and its supervisor is expected to restart it
+    /// (its restart kind calls for it, and the supervisor is not ending it
+    /// for good): a message sent once it has restarted is accepted. Only an
+    /// actor that gives up its restart intensity makes this wrong.
+    #[error("actor {actor} is not accepting messages: it is stopping (a supervised actor accepts them again once restarted); retry once it has restarted")]
+    Restarting {
         /// The actor addressed.
         actor: ActorId,
     },

@@ -8,11 +8,12 @@
 //! `try_tell` and `ask` that every reference type uses.
 
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::actor::Actor;
+use crate::error::Error;
 use crate::id::ActorId;
 use crate::link::{Down, Exit, MonitorId};
 use crate::runtime::envelope::Envelope;
@@ -29,6 +30,21 @@ pub(crate) struct Cell<A: Actor> {
     pub(crate) registered: AtomicBool,
     /// How many times a supervisor restarted this actor.
     pub(crate) restarts: AtomicU32,
+    /// When a supervisor restarts the actor after a stop: a [`Restartable`].
+    /// Only to word the error of a refused message; the supervisor decides.
+    pub(crate) restartable: AtomicU8,
+}
+
+/// When a stopping actor's supervisor is expected to restart it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Restartable {
+    /// Never: it has no supervisor, is temporary, or is ending for good.
+    Never = 0,
+    /// After any end (a permanent child).
+    Always = 1,
+    /// After an end that is not a requested stop (a transient child).
+    Abnormal = 2,
 }
 
 impl<A: Actor> Cell<A> {
@@ -38,7 +54,12 @@ impl<A: Actor> Cell<A> {
             mailbox: Mailbox::new(capacity),
             registered: AtomicBool::new(false),
             restarts: AtomicU32::new(0),
+            restartable: AtomicU8::new(Restartable::Never as u8),
         }
+    }
+
+    pub(crate) fn set_restartable(&self, when: Restartable) {
+        self.restartable.store(when as u8, Ordering::Relaxed);
     }
 }
 
@@ -58,6 +79,10 @@ pub(crate) trait Control: Send + Sync + 'static {
     fn recorded_reason(&self) -> Option<StopReason>;
     /// Opens the mailbox again for the next run (its supervisor restarts it).
     fn reopen(&self);
+    /// The actor will not be restarted: its supervisor ends it for good.
+    fn ends_for_good(&self);
+    /// The error for a message its mailbox refused as closed.
+    fn refusal(&self) -> Error;
     /// Adds a monitor; hands `notify` back if the actor has ended for good.
     fn add_monitor(
         &self,
@@ -105,6 +130,24 @@ impl<A: Actor> Control for Cell<A> {
     }
     fn reopen(&self) {
         self.mailbox.reopen();
+    }
+    fn ends_for_good(&self) {
+        self.set_restartable(Restartable::Never);
+    }
+    fn refusal(&self) -> Error {
+        let actor = self.id;
+        // A closed mailbox without an interrupt is a requested stop, which a
+        // transient child is not restarted after; a kill interrupts.
+        let restarts = match self.restartable.load(Ordering::Relaxed) {
+            1 => true,
+            2 => self.mailbox.interrupt() == Interrupt::Now,
+            _ => false,
+        };
+        if restarts && self.mailbox.is_alive() {
+            Error::Restarting { actor }
+        } else {
+            Error::Stopped { actor }
+        }
     }
     fn add_monitor(
         &self,

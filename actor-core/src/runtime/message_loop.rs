@@ -19,6 +19,7 @@ use crate::context::Context;
 use crate::runtime::envelope::Envelope;
 use crate::runtime::handler_slot::HandlerSlot;
 use crate::runtime::mailbox::{Delivery, Interrupt};
+use crate::runtime::panic_guard::discard;
 use crate::runtime::Cell;
 use crate::stop::StopReason;
 
@@ -68,13 +69,25 @@ impl<'a, A: Actor, const KEEP_MAILBOX: bool> MessageLoop<'a, A, KEEP_MAILBOX> {
         } else {
             Some(self.cell.mailbox.finish(reason.clone()))
         };
-        // Dropping a half-run handler runs user destructors, which may panic.
-        if catch_unwind(AssertUnwindSafe(|| self.slot.clear())).is_err() {
-            tracing::error!("dropping an interrupted handler panicked");
+        // Dropping a half-run handler, or a message, runs user destructors,
+        // which may panic.
+        self.clear_slot();
+        if let Some((head, rest)) = queued {
+            discard(self.cell.id, head.into_iter().chain(rest));
         }
-        drop(queued);
-        self.batch.clear();
+        discard(self.cell.id, self.batch.drain(..));
         reason
+    }
+
+    fn clear_slot(&mut self) {
+        if catch_unwind(AssertUnwindSafe(|| self.slot.clear())).is_err() {
+            tracing::error!(
+                "actor {} ({}): dropping an interrupted handler of {} panicked",
+                self.cell.id,
+                std::any::type_name::<A>(),
+                (self.message)()
+            );
+        }
     }
 
     fn handle_next(&mut self, cx: &mut TaskContext<'_>) -> Poll<StopReason> {
@@ -160,6 +173,7 @@ impl<A: Actor, const KEEP_MAILBOX: bool> Future for MessageLoop<'_, A, KEEP_MAIL
 impl<A: Actor, const KEEP_MAILBOX: bool> Drop for MessageLoop<'_, A, KEEP_MAILBOX> {
     fn drop(&mut self) {
         // The handler future borrows the actor: it must go first.
-        self.slot.clear();
+        self.clear_slot();
+        discard(self.cell.id, self.batch.drain(..));
     }
 }

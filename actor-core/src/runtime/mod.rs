@@ -22,7 +22,11 @@
 //!    dropped there. Each message spends a unit of tokio's cooperative budget.
 //! 4. A panic in a handler is caught by the handler's own guard
 //!    ([`panic_guard`]) while its reply sender is still in hand, so an asker
-//!    is told `Failed` with the reason; the run then ends.
+//!    is told `Failed` with the reason; the run then ends. What the runtime
+//!    drops of the user's (the actor after its run, messages it will never
+//!    handle) is dropped inside a catch too, one value at a time: a `Drop`
+//!    that panics fails the run (the actor's own) or is logged (a message's),
+//!    and the hooks, links and monitors still run.
 //! 5. When a run ends, its links and monitors fire ([`watchers`]); a
 //!    supervised actor's task then waits for its supervisor's decision and
 //!    runs the next instance on the same mailbox ([`supervised`]).

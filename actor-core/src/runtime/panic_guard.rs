@@ -4,7 +4,9 @@
 //! actor. Every future an actor runs (hooks, handlers) is polled through
 //! [`CatchPanic`], which turns a panic into a value the runtime can act on;
 //! lifecycle hooks through [`Hook`], which also gives up on a hook when the
-//! actor is told to end at once.
+//! actor is told to end at once. User values the runtime drops (the actor
+//! itself, messages left unhandled) are dropped through [`drop_caught`] and
+//! [`discard`], since a `Drop` can panic too.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,8 +14,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::actor::Actor;
+use crate::id::ActorId;
+use crate::runtime::envelope::Envelope;
 use crate::runtime::mailbox::Interrupt;
 use crate::runtime::Cell;
+use crate::stop::StopReason;
 
 /// Polls a future, turning a panic into an `Err` with the panic's payload.
 pub(crate) struct CatchPanic<F>(pub(crate) F);
@@ -67,6 +72,26 @@ impl<F: Future, A: Actor> Future for Hook<'_, F, A> {
                 Poll::Ready(Hooked::Killed)
             }
             Ok(Poll::Pending) => Poll::Pending,
+        }
+    }
+}
+
+/// Drops `value`, turning a panic in its `Drop` into an `Err` with the
+/// panic's payload.
+pub(crate) fn drop_caught<T>(value: T) -> Result<(), Box<dyn std::any::Any + Send>> {
+    catch_unwind(AssertUnwindSafe(move || drop(value)))
+}
+
+/// Drops messages that actor `id` will never handle, one at a time: a
+/// message whose `Drop` panics is logged, and the others are still dropped
+/// (a second panic while the first unwinds would abort the process).
+pub(crate) fn discard<A: Actor>(id: ActorId, queued: impl IntoIterator<Item = Envelope<A>>) {
+    for envelope in queued {
+        let message = envelope.message_name();
+        if let Err(panic) = drop_caught(envelope) {
+            let place = format!("the Drop of a queued {}", message());
+            let failure = StopReason::from_panic(&place, &*panic);
+            tracing::error!("actor {id} ({}): {failure}", std::any::type_name::<A>());
         }
     }
 }

@@ -46,7 +46,7 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
                     capacity: self.mailbox.capacity(),
                 },
             ),
-            Refused::Closed(e) => (e, Error::Stopped { actor: self.id }),
+            Refused::Closed(e) => (e, self.refusal()),
         };
         let parcel = unseal(envelope);
         Err(SendError {
@@ -142,7 +142,7 @@ pub(crate) async fn tell<M: Message, S: MessageSink<M> + ?Sized>(
     )
     .await
     .map_err(|parcel| SendError {
-        error: Error::Stopped { actor: sink.id() },
+        error: sink.refusal(),
         message: parcel.message,
     })
 }
@@ -167,7 +167,7 @@ pub(crate) async fn ask<M: Message, S: MessageSink<M> + ?Sized>(
         reply: Some(reply),
     };
     if push(sink, parcel).await.is_err() {
-        return Err(Error::Stopped { actor: sink.id() });
+        return Err(sink.refusal());
     }
     match answer.await {
         Ok(Ok(reply)) => Ok(reply),

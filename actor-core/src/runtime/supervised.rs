@@ -31,11 +31,13 @@ use crate::context::Context;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
 use crate::registry;
+use crate::runtime::actor_cell::Restartable;
 use crate::runtime::mailbox::Interrupt;
-use crate::runtime::panic_guard::{CatchPanic, Hook, Hooked};
+use crate::runtime::panic_guard::{self, CatchPanic, Hook, Hooked};
 use crate::runtime::task::{self, one_run, EndGuard, RunMode};
-use crate::runtime::{watchers, Cell};
+use crate::runtime::{self, watchers, Cell, Control};
 use crate::stop::StopReason;
+use crate::supervisor::Restart;
 
 /// Tells the supervisor that a child's run ended; its exit waits in the
 /// child's [`ExitSlot`].
@@ -74,22 +76,39 @@ impl ChildExit {
 /// Where a child's task leaves its exit for the supervisor.
 #[derive(Default)]
 pub(crate) struct ExitSlot {
-    exit: Mutex<Option<ChildExit>>,
+    state: Mutex<SlotState>,
     posted: Notify,
 }
 
+#[derive(Default)]
+struct SlotState {
+    exit: Option<ChildExit>,
+    /// The supervisor gave up waiting for this child (see
+    /// [`ExitSlot::abandon`]): an exit posted from now on is for nobody.
+    abandoned: bool,
+}
+
 impl ExitSlot {
-    fn put(&self, exit: ChildExit) {
-        *self.exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(exit);
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Leaves `exit` for the supervisor; hands it back if the supervisor
+    /// abandoned the child.
+    fn put(&self, exit: ChildExit) -> Result<(), ChildExit> {
+        let mut state = self.lock();
+        if state.abandoned {
+            return Err(exit);
+        }
+        state.exit = Some(exit);
+        drop(state);
         self.posted.notify_one();
+        Ok(())
     }
 
     /// The exit waiting here, if any.
     pub(crate) fn take(&self) -> Option<ChildExit> {
-        self.exit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        self.lock().exit.take()
     }
 
     /// Waits for the child's next exit.
@@ -100,6 +119,32 @@ impl ExitSlot {
                 return exit;
             }
             posted.await;
+        }
+    }
+
+    /// Waits for the child's next exit, or for its task to end without one:
+    /// a child whose exit was taken and then dropped undecided (by a
+    /// supervisor killed while it restarted a group) stops without posting
+    /// another, and waiting for the slot alone would never end.
+    pub(crate) async fn wait_or_end(&self, child: &dyn Control) -> Option<ChildExit> {
+        tokio::select! {
+            biased;
+            exit = self.wait() => Some(exit),
+            _ = runtime::join(child) => self.take(),
+        }
+    }
+
+    /// The supervisor will not wait for this child any more (it did not end
+    /// within its shutdown time after being killed): its task, if it ever
+    /// gets to report, stops for good instead of waiting for a decision.
+    pub(crate) fn abandon(&self) {
+        let left = {
+            let mut state = self.lock();
+            state.abandoned = true;
+            state.exit.take()
+        };
+        if let Some(exit) = left {
+            exit.stop();
         }
     }
 }
@@ -145,10 +190,13 @@ impl<S: Handler<ChildExited>> ChildLink<S> {
     }
 
     /// Reports that a run ended and waits for the supervisor's decision. A
-    /// supervisor that is gone means stop.
+    /// supervisor that is gone, that dropped the exit undecided, or that
+    /// abandoned this child means stop.
     pub(crate) async fn exited(&self, reason: StopReason) -> Decision {
         let (decide, decision) = oneshot::channel();
-        self.slot.put(ChildExit { reason, decide });
+        if self.slot.put(ChildExit { reason, decide }).is_err() {
+            return Decision::Stop;
+        }
         if let Some(supervisor) = self.supervisor.upgrade() {
             // A supervisor that refuses the notice is stopping; it collects
             // the exit from the slot as it stops its children.
@@ -178,11 +226,17 @@ impl RunMode for Option<StartedSignal> {
 /// supervisor's decision. `started` fires when the first run has started.
 pub(crate) fn start_supervised<A: Actor, S: Handler<ChildExited>>(
     factory: Factory<A>,
+    restart: Restart,
     parent: ActorId,
     link: ChildLink<S>,
     started: StartedSignal,
 ) -> ActorRef<A> {
     let cell = task::new_cell::<A>();
+    cell.set_restartable(match restart {
+        Restart::Permanent => Restartable::Always,
+        Restart::Transient => Restartable::Abnormal,
+        Restart::Temporary => Restartable::Never,
+    });
     task::spawn_task(
         cell.id,
         run_supervised(factory, cell.clone(), parent, link, started),
@@ -244,13 +298,15 @@ fn run_supervised<A: Actor, S: Handler<ChildExited>>(
                         stopped_early = Some(end.cell.mailbox.interrupt_reason());
                     } else {
                         end.cell.restarts.fetch_add(1, Ordering::Relaxed);
-                        tracing::info!(%reason, "restarting");
+                        tracing::info!("actor {} restarting after: {reason}", end.cell.id);
                     }
                     previous = Some(reason);
                     started = ack;
                 }
                 Decision::Stop => {
-                    drop(end.cell.mailbox.finish(reason.clone()));
+                    end.cell.set_restartable(Restartable::Never);
+                    let (head, rest) = end.cell.mailbox.finish(reason.clone());
+                    panic_guard::discard(end.cell.id, head.into_iter().chain(rest));
                     registry::forget(&end.cell);
                     watchers::fire(&*end.cell, &reason, true);
                     end.ended = true;
@@ -291,11 +347,13 @@ async fn supervised_run<A: Actor>(
         cell.mailbox.record_reason(failure.clone());
         if let Err(panic) = CatchPanic(actor.stopped(&failure)).await {
             let failure = StopReason::from_panic("stopped", &*panic);
-            tracing::error!(%failure, "the stopped hook panicked");
+            let actor = std::any::type_name::<A>();
+            tracing::error!("actor {} ({actor}): {failure}", cell.id);
         }
-        return failure;
+        return task::drop_actor(actor, failure, cell);
     }
-    one_run(&mut actor, &mut ctx, cell, started).await
+    let reason = one_run(&mut actor, &mut ctx, cell, started).await;
+    task::drop_actor(actor, reason, cell)
 }
 
 /// Waits `delay` before a restart; false if the actor was told to stop

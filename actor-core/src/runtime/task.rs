@@ -9,6 +9,7 @@
 //! caught at the task's edge and becomes the run's [`StopReason::Failed`];
 //! nothing outside the actor is affected.
 
+use std::any::type_name;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use crate::id::ActorId;
 use crate::registry;
 use crate::runtime::mailbox::Interrupt;
 use crate::runtime::message_loop::MessageLoop;
-use crate::runtime::panic_guard::{CatchPanic, Hook, Hooked};
+use crate::runtime::panic_guard::{discard, drop_caught, CatchPanic, Hook, Hooked};
 use crate::runtime::{watchers, Cell};
 use crate::stop::StopReason;
 
@@ -77,6 +78,7 @@ fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> 
             ended: false,
         };
         let reason = one_run(&mut actor, &mut ctx, &end.cell, ()).await;
+        let reason = drop_actor(actor, reason, &end.cell);
         watchers::fire(&*end.cell, &reason, true);
         end.ended = true;
         end.cell.mailbox.terminate();
@@ -100,12 +102,15 @@ pub(crate) fn one_run<'a, A: Actor, R: RunMode + 'a>(
         if last_run {
             // Record the reason before anything still queued is dropped, so
             // that askers see why their message went unanswered.
-            drop(cell.mailbox.finish(reason.clone()));
+            let (head, rest) = cell.mailbox.finish(reason.clone());
+            discard(cell.id, head.into_iter().chain(rest));
         }
+        // The actor in the message itself: without a subscriber that wants
+        // debug spans, the `actor` span is not there to say whose line it is.
         if reason.is_failure() {
-            tracing::error!(%reason, "actor failed");
+            tracing::error!("actor {} ({}) failed: {reason}", cell.id, type_name::<A>());
         } else {
-            tracing::debug!(%reason, "actor stopping");
+            tracing::debug!("actor {} stopping: {reason}", cell.id);
         }
         if ctx.has_dependents() {
             // Boxed: most actors have no children or timers, and this future
@@ -118,7 +123,7 @@ pub(crate) fn one_run<'a, A: Actor, R: RunMode + 'a>(
         }
         if let Err(panic) = CatchPanic(actor.stopped(&reason)).await {
             let failure = StopReason::from_panic("stopped", &*panic);
-            tracing::error!(%failure, "the stopped hook panicked");
+            tracing::error!("actor {} ({}): {failure}", cell.id, type_name::<A>());
         }
         reason
     }
@@ -170,7 +175,7 @@ fn live<'a, A: Actor, R: RunMode + 'a>(
                 Hooked::Done(()) => {}
                 Hooked::Panicked(panic) => {
                     let failure = StopReason::from_panic("stopping", &*panic);
-                    tracing::error!(%failure, "the stopping hook panicked");
+                    tracing::error!("actor {} ({}): {failure}", cell.id, type_name::<A>());
                 }
                 // Told to end now in `stopping` (say, by a parent whose
                 // patience ran out): as in OTP, the run then ends `Killed`.
@@ -179,6 +184,23 @@ fn live<'a, A: Actor, R: RunMode + 'a>(
         }
         reason
     }
+}
+
+/// Drops an instance whose run ended with `reason`. A panic in its `Drop`
+/// (an actor owning a tokio `Runtime`, say) is the run's failure, unless the
+/// run had failed already; it is recorded for askers and `join`.
+pub(crate) fn drop_actor<A: Actor>(actor: A, reason: StopReason, cell: &Cell<A>) -> StopReason {
+    let Err(panic) = drop_caught(actor) else {
+        return reason;
+    };
+    let place = format!("the Drop of {}", type_name::<A>());
+    let failure = StopReason::from_panic(&place, &*panic);
+    tracing::error!("actor {} ({}) failed: {failure}", cell.id, type_name::<A>());
+    if reason.is_failure() {
+        return reason;
+    }
+    cell.mailbox.record_reason(failure.clone());
+    failure
 }
 
 /// Ends the actor's bookkeeping if its task is dropped before it finished (the
@@ -191,7 +213,8 @@ pub(crate) struct EndGuard<A: Actor> {
 impl<A: Actor> Drop for EndGuard<A> {
     fn drop(&mut self) {
         if !self.ended {
-            drop(self.cell.mailbox.finish_unless_recorded(StopReason::Killed));
+            let (head, rest) = self.cell.mailbox.finish_unless_recorded(StopReason::Killed);
+            discard(self.cell.id, head.into_iter().chain(rest));
             registry::forget(&self.cell);
             self.cell.mailbox.terminate();
         }

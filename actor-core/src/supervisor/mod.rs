@@ -10,9 +10,9 @@
 //! supervisor stop its children and fail, so that its own supervisor decides.
 //! Supervisors are actors, so they supervise supervisors: trees of any depth.
 //!
-//! A child keeps its [`ActorRef`] and its mailbox across restarts: a client's
-//! reference keeps working, and messages queued for the child are handled by
-//! its next instance. The message being handled when it failed is dropped; its
+//! A child keeps its [`ActorRef`](crate::ActorRef) and its mailbox across
+//! restarts: a client's reference keeps working, and messages queued for the
+//! child are handled by its next instance. The message being handled when it failed is dropped; its
 //! asker gets [`Error::Failed`] naming the failure.
 //!
 //! Differences from OTP, on purpose:
@@ -25,15 +25,15 @@
 //! - a supervisor that exceeds its restart intensity fails (OTP's exits with
 //!   `shutdown`), so that its own supervisor restarts it even when transient;
 //! - children can be added to any supervisor at run time
-//!   ([`ActorRef::start_child`]); a supervisor without initial children is
-//!   OTP's dynamic supervisor.
+//!   ([`ActorRef::start_child`](crate::ActorRef::start_child)); a supervisor
+//!   without initial children is OTP's dynamic supervisor.
 
+mod api;
 mod gate;
 mod intensity;
+mod shutdown;
 mod spec;
 
-use std::any::Any;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,11 +41,10 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::actor::{Actor, BoxError, MailboxCapacity};
-use crate::actor_ref::ActorRef;
 use crate::context::Context;
 use crate::error::Error;
 use crate::id::ActorId;
-use crate::message::{Handler, Message};
+use crate::message::Handler;
 use crate::runtime;
 use crate::runtime::mailbox::Interrupt;
 use crate::stop::StopReason;
@@ -240,7 +239,12 @@ impl Supervisor {
     /// A child's run ended: restart it (and its group) or let it go.
     async fn on_exit(&mut self, i: usize, exit: ChildExit, ctx: &mut Context<Self>) {
         let child = &self.children[i];
-        tracing::info!(child = %child.spec.id, reason = %exit.reason, "child ended");
+        tracing::info!(
+            "supervisor {}: child {:?} ended: {}",
+            ctx.id(),
+            child.spec.id,
+            exit.reason
+        );
         if !child.spec.restart.restarts_after(&exit.reason) {
             exit.stop();
             self.retire(i).await;
@@ -259,7 +263,7 @@ impl Supervisor {
                 "restart intensity exceeded: more than {} restarts within {:?} (child {:?} ended: {})",
                 self.intensity.max_restarts, self.intensity.period, child.spec.id, exit.reason
             );
-            tracing::error!(%failure, "supervisor gives up");
+            tracing::error!("supervisor {} gives up: {failure}", ctx.id());
             exit.stop();
             self.retire(i).await;
             self.shut_down_all().await;
@@ -323,7 +327,7 @@ impl Supervisor {
         };
         child.gate.add_restart();
         child.since = now + delay;
-        tracing::info!(child = %child.spec.id, ?delay, "restarting child");
+        tracing::info!("restarting child {:?} after {delay:?}", child.spec.id);
         // Reopened here, before the decision, so that a stop sent to the
         // child from now on (this supervisor stopping, say) is not undone.
         if let Some(started) = &child.started {
@@ -358,74 +362,6 @@ impl Supervisor {
         child.gate.add_restart();
         child.since = Instant::now();
         let _ = started.await;
-    }
-
-    /// Ends child `j`'s current run and returns its exit (`None` if it is
-    /// not running). With [`Interrupt::AfterHandler`] the child finishes the
-    /// message in hand, within its shutdown time, and is killed after that;
-    /// with [`Interrupt::Now`] (or [`Shutdown::BrutalKill`]) it is killed.
-    async fn end_run(&self, j: usize, level: Interrupt) -> Option<ChildExit> {
-        let child = &self.children[j];
-        let control = &child.started.as_ref()?.control;
-        // Before looking at the slot: from here the child reports any end.
-        child.gate.disable();
-        if let Some(exit) = child.slot.take() {
-            return Some(exit);
-        }
-        let kill = || control.interrupt(Interrupt::Now, StopReason::Killed);
-        let patience = match (level, child.spec.shutdown) {
-            (Interrupt::Now, _) | (_, Shutdown::BrutalKill) => Some(Duration::ZERO),
-            (_, Shutdown::Timeout(t)) => Some(t),
-            (_, Shutdown::Infinity) => None,
-        };
-        match patience {
-            Some(Duration::ZERO) => kill(),
-            _ => control.interrupt(Interrupt::AfterHandler, StopReason::Shutdown),
-        }
-        if let Some(patience) = patience.filter(|p| !p.is_zero()) {
-            if let Ok(exit) = tokio::time::timeout(patience, child.slot.wait()).await {
-                return Some(exit);
-            }
-            tracing::warn!(child = %child.spec.id, "did not stop within {patience:?}; killing it");
-            kill();
-        }
-        Some(child.slot.wait().await)
-    }
-
-    /// Stops child `j` for good (if running) and waits for its end.
-    async fn shut_down(&mut self, j: usize, level: Interrupt) {
-        let Some(control) = self.children[j].started.as_ref().map(|s| s.control.clone()) else {
-            return;
-        };
-        // The stop below must reach the run after any restart the child makes
-        // of itself, and no restart after it.
-        self.children[j].gate.disable();
-        // No new messages: they could only be dropped.
-        control.stop_with(StopReason::Shutdown);
-        if let Some(exit) = self.end_run(j, level).await {
-            exit.stop();
-        }
-        runtime::join(&*control).await;
-        self.children[j].started = None;
-    }
-
-    /// Stops every child, newest first.
-    async fn shut_down_all(&mut self) {
-        self.gate.close();
-        for j in (0..self.children.len()).rev() {
-            self.shut_down(j, Interrupt::AfterHandler).await;
-        }
-    }
-
-    /// A child ended for good: wait for its task, then forget a temporary
-    /// one (others stay listed, as in OTP, until terminated).
-    async fn retire(&mut self, j: usize) {
-        if let Some(started) = self.children[j].started.take() {
-            runtime::join(&*started.control).await;
-        }
-        if self.children[j].spec.restart == Restart::Temporary {
-            self.children.remove(j);
-        }
     }
 }
 
@@ -509,140 +445,5 @@ impl Handler<ChildExited> for Supervisor {
         if let Some(exit) = self.children[i].slot.take() {
             self.on_exit(i, exit, ctx).await;
         }
-    }
-}
-
-struct StartChild<A: Actor>(ChildSpec<A>);
-
-impl<A: Actor> Message for StartChild<A> {
-    type Reply = Result<ActorRef<A>, Error>;
-}
-
-impl<A: Actor> Handler<StartChild<A>> for Supervisor {
-    async fn handle(
-        &mut self,
-        StartChild(spec): StartChild<A>,
-        ctx: &mut Context<Self>,
-    ) -> Result<ActorRef<A>, Error> {
-        let i = self.start(spec.into(), ctx).await?;
-        typed_ref(&self.children[i], ctx.id())
-    }
-}
-
-struct GetChild<A>(String, PhantomData<fn() -> A>);
-
-impl<A: Actor> Message for GetChild<A> {
-    type Reply = Result<ActorRef<A>, Error>;
-}
-
-impl<A: Actor> Handler<GetChild<A>> for Supervisor {
-    async fn handle(
-        &mut self,
-        GetChild(id, _): GetChild<A>,
-        ctx: &mut Context<Self>,
-    ) -> Result<ActorRef<A>, Error> {
-        let i = self.position(&id).ok_or_else(|| Error::ChildNotFound {
-            supervisor: ctx.id(),
-            child: id.clone(),
-        })?;
-        typed_ref(&self.children[i], ctx.id())
-    }
-}
-
-fn typed_ref<A: Actor>(child: &Child, supervisor: ActorId) -> Result<ActorRef<A>, Error> {
-    let started = child.started.as_ref().ok_or_else(|| Error::ChildNotFound {
-        supervisor,
-        child: child.spec.id.clone(),
-    })?;
-    let any: &dyn Any = &*started.actor_ref;
-    any.downcast_ref::<ActorRef<A>>()
-        .cloned()
-        .ok_or_else(|| Error::WrongType {
-            name: child.spec.id.clone(),
-            expected: std::any::type_name::<A>(),
-            found: started.type_name,
-        })
-}
-
-struct TerminateChild(String);
-
-impl Message for TerminateChild {
-    type Reply = Result<(), Error>;
-}
-
-impl Handler<TerminateChild> for Supervisor {
-    async fn handle(
-        &mut self,
-        TerminateChild(id): TerminateChild,
-        ctx: &mut Context<Self>,
-    ) -> Result<(), Error> {
-        let i = self.position(&id).ok_or(Error::ChildNotFound {
-            supervisor: ctx.id(),
-            child: id,
-        })?;
-        self.shut_down(i, Interrupt::AfterHandler).await;
-        self.children.remove(i);
-        Ok(())
-    }
-}
-
-struct WhichChildren;
-
-impl Message for WhichChildren {
-    type Reply = Vec<ChildInfo>;
-}
-
-impl Handler<WhichChildren> for Supervisor {
-    async fn handle(&mut self, _: WhichChildren, _ctx: &mut Context<Self>) -> Vec<ChildInfo> {
-        self.children
-            .iter()
-            .map(|c| ChildInfo {
-                id: c.spec.id.clone(),
-                actor: c.actor,
-                running: c.started.as_ref().is_some_and(|s| s.control.is_alive()),
-                restarts: c.gate.count(),
-            })
-            .collect()
-    }
-}
-
-impl ActorRef<Supervisor> {
-    /// Starts a new child (after the existing ones) and returns its reference
-    /// once its `started` hook has finished.
-    ///
-    /// # Errors
-    /// [`Error::DuplicateChild`] if the id is taken; [`Error::StartFailed`] if
-    /// its `started` hook failed (the child is then not added); errors of
-    /// [`ask`](ActorRef::ask) if the supervisor is gone.
-    pub async fn start_child<A: Actor>(&self, spec: ChildSpec<A>) -> Result<ActorRef<A>, Error> {
-        self.ask(StartChild(spec)).await?
-    }
-
-    /// Stops the child `id` for good, within its shutdown time, and removes
-    /// it (OTP's `terminate_child` followed by `delete_child`).
-    ///
-    /// # Errors
-    /// [`Error::ChildNotFound`]; errors of [`ask`](ActorRef::ask).
-    pub async fn terminate_child(&self, id: &str) -> Result<(), Error> {
-        self.ask(TerminateChild(id.to_owned())).await?
-    }
-
-    /// The reference to child `id`, which stays valid across its restarts.
-    ///
-    /// # Errors
-    /// [`Error::ChildNotFound`] (also once it ended for good);
-    /// [`Error::WrongType`] if it is not an `A`; errors of
-    /// [`ask`](ActorRef::ask).
-    pub async fn child<A: Actor>(&self, id: &str) -> Result<ActorRef<A>, Error> {
-        self.ask(GetChild(id.to_owned(), PhantomData)).await?
-    }
-
-    /// Every child, in start order; one that ended for good (a transient child
-    /// that stopped normally) shows `running: false`.
-    ///
-    /// # Errors
-    /// Those of [`ask`](ActorRef::ask).
-    pub async fn children(&self) -> Result<Vec<ChildInfo>, Error> {
-        self.ask(WhichChildren).await
     }
 }

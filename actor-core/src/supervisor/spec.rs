@@ -40,12 +40,17 @@ impl Restart {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shutdown {
     /// Ask it to stop after the message in hand; kill it if it has not ended
-    /// within this time.
+    /// within this time. A killed child that still has not ended within this
+    /// time again (its `stopped` hook never returns) is abandoned with an
+    /// error logged: the supervisor goes on without it, and its task is left
+    /// to end, if ever, on its own.
     Timeout(Duration),
     /// Ask it to stop after the message in hand and wait as long as it takes
     /// (OTP's `infinity`, meant for children that are supervisors).
     Infinity,
-    /// Kill it at once.
+    /// Kill it at once. A kill takes effect at the child's next await (see
+    /// [`ActorRef::kill`](crate::ActorRef::kill)); the supervisor waits for
+    /// its `stopped` hook, however long it takes.
     BrutalKill,
 }
 
@@ -159,13 +164,14 @@ pub(crate) struct AnySpec {
 impl<A: Actor> From<ChildSpec<A>> for AnySpec {
     fn from(spec: ChildSpec<A>) -> Self {
         let factory = spec.factory;
+        let restart = spec.restart;
         AnySpec {
             id: spec.id,
             restart: spec.restart,
             shutdown: spec.shutdown,
             start: Arc::new(move |parent, link, started| {
                 let actor: ActorRef<A> =
-                    supervised::start_supervised(factory.clone(), parent, link, started);
+                    supervised::start_supervised(factory.clone(), restart, parent, link, started);
                 StartedChild {
                     control: actor.cell().clone(),
                     actor_ref: Box::new(actor),
