@@ -82,7 +82,7 @@ async fn open_stream(
     let mut buffer = FrameBuffer::default();
     let answered = opening.answer(&open, export.as_ref().map(|e| e.actor_type()), &mut buffer);
     if let Err(refusal) = &answered {
-        tracing::info!(%peer, name = %open.name, expected = %open.actor_type, ?refusal, "refused a lookup");
+        tracing::info!(%peer, name = %crate::proto::shown(&open.name), expected = %crate::proto::shown(&open.actor_type), ?refusal, "refused a lookup");
     }
     if buffer.is_empty() || send.write_all(buffer.as_slice()).await.is_err() {
         return;

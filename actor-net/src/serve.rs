@@ -199,7 +199,7 @@ fn act<A: RemoteActor>(
             }
         },
         Event::Unknown { ty, name } => {
-            tracing::warn!(%peer, message = name, actor = %A::wire_name(), "a peer sends a message type this actor does not accept from the network; its messages are dropped");
+            tracing::warn!(%peer, message = %crate::proto::shown(name), actor = %A::wire_name(), "a peer sends a message type this actor does not accept from the network; its messages are dropped");
             let unknown = Outgoing::Unknown {
                 ty,
                 name: name.to_owned(),

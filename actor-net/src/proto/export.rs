@@ -8,7 +8,8 @@
 //! gives the [`Serving`] machine. That one is fed the requests and reports
 //! each as an [`Event`].
 //!
-//! The rules it enforces: a message type is declared once, by a number under
+//! The rules it enforces: names are at most [`MAX_NAME_LEN`](super::MAX_NAME_LEN)
+//! bytes; a message type is declared once, by a number under
 //! [`MAX_DECLARED_TYPES`], before its first message; a header that does not
 //! decode, a type declared twice or never declared, and any framing error,
 //! are [`Violation`]s: the peer is broken or hostile and its connection is
@@ -46,9 +47,14 @@ impl Opening {
         let mut rest = chunk;
         let open = match self.frames.next(&mut rest)? {
             None => None,
-            Some(frame) => Some(postcard::from_bytes::<Open>(frame).map_err(|e| {
-                Violation::protocol(format!("a stream's first frame does not decode: {e}"))
-            })?),
+            Some(frame) => {
+                let open = postcard::from_bytes::<Open>(frame).map_err(|e| {
+                    Violation::protocol(format!("a stream's first frame does not decode: {e}"))
+                })?;
+                super::check_name("an export name", &open.name)?;
+                super::check_name("an actor type name", &open.actor_type)?;
+                Some(open)
+            }
         };
         Ok((chunk.len() - rest.len(), open))
     }
@@ -187,6 +193,7 @@ impl<D: Copy> Serving<D> {
             };
             let (ty, ask_id) = match request {
                 Request::Declare { ty, name } => {
+                    super::check_name("a declared message type name", name)?;
                     let slot = declare(&mut self.types, ty)?;
                     *slot = match resolve(name) {
                         Some(decode) => Slot::Accepted(decode),

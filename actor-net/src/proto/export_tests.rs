@@ -362,3 +362,45 @@ fn answers_encode_in_order_and_an_oversized_reply_becomes_an_error() {
     assert_eq!(seen[3], "Failed { id: 2, reason: Killed } []");
     assert_eq!(seen[4], "Ended { reason: Normal } []");
 }
+
+#[test]
+fn names_over_the_limit_are_violations_and_logs_show_only_their_start() {
+    let long = "x".repeat(crate::proto::MAX_NAME_LEN + 1);
+    let mut out = FrameBuffer::default();
+    let mut machine = Opening::new(4096)
+        .answer(
+            &Open {
+                version: VERSION,
+                name: "n".into(),
+                actor_type: "t".into(),
+            },
+            Some("t"),
+            &mut out,
+        )
+        .expect("opened")
+        .serve();
+    let fed = machine.feed(&declare(0, &long), &mut |_| Some('a'), &mut |_| {});
+    assert!(
+        matches!(&fed, Err(Violation::Protocol(why)) if why.contains("limit 256") && why.len() < 200),
+        "{fed:?}"
+    );
+    let fits = "y".repeat(crate::proto::MAX_NAME_LEN);
+    let mut machine = Opening::new(4096);
+    assert!(machine.feed(&open(VERSION, &fits, "t")).is_ok());
+    let mut machine = Opening::new(4096);
+    assert!(matches!(
+        machine.feed(&open(VERSION, &long, "t")),
+        Err(Violation::Protocol(why)) if why.contains("an export name")
+    ));
+    let mut machine = Opening::new(4096);
+    assert!(machine.feed(&open(VERSION, "n", &long)).is_err());
+
+    assert_eq!(crate::proto::shown("short"), "short");
+    let shown = crate::proto::shown(&long);
+    assert!(
+        shown.len() < 90 && shown.ends_with("(257 bytes)"),
+        "{shown}"
+    );
+    // Cut at a character boundary.
+    assert!(crate::proto::shown(&"é".repeat(100)).starts_with("éé"));
+}

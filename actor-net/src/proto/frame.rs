@@ -195,9 +195,8 @@ impl FrameDecoder {
         let Some(len) = self.length(&self.partial)? else {
             return Ok(None);
         };
-        // Checked against the limit already: reserve exactly one frame.
-        self.partial
-            .reserve_exact(PREFIX + len - self.partial.len());
+        // Checked against the limit already; the buffer grows with the bytes
+        // that arrive, never ahead of them on the peer's say-so.
         let take = (PREFIX + len - self.partial.len()).min(chunk.len());
         self.partial.extend_from_slice(&chunk[..take]);
         *chunk = &chunk[take..];
@@ -264,6 +263,23 @@ mod tests {
                 .expect("under the limit");
         }
         buffer
+    }
+
+    #[test]
+    fn memory_for_a_split_frame_grows_with_the_bytes_that_arrive() {
+        // A prefix announcing a 1 MiB frame, then 10 bytes of it: what is
+        // held follows what arrived, not what was announced (2,000 such
+        // streams used to reserve 2 GB).
+        let mut decoder = FrameDecoder::new(1 << 20);
+        let first = [&(1u32 << 20).to_le_bytes()[..], &[7; 10]].concat();
+        let mut chunk = &first[..];
+        assert_eq!(decoder.next(&mut chunk), Ok(None));
+        assert_eq!(decoder.buffered(), PREFIX + 10);
+        assert!(
+            decoder.capacity() < 4096,
+            "{} bytes held for 14 that arrived",
+            decoder.capacity()
+        );
     }
 
     #[test]

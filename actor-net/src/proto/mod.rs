@@ -54,6 +54,39 @@ impl Violation {
     }
 }
 
+/// The longest name a peer may send: an export's name, an actor type's or a
+/// message type's wire name. Wire names are short; the limit keeps a peer
+/// from making this node hold (and log) long strings on its say-so.
+pub const MAX_NAME_LEN: usize = 256;
+
+/// How much of a string a peer sent a log line shows.
+const SHOWN: usize = 64;
+
+/// `text`, a string a peer sent, as a log line may show it: its first
+/// [`SHOWN`] bytes (cut at a character boundary), and its length if cut.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= SHOWN {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = SHOWN;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}... ({} bytes)", &text[..end], text.len()))
+}
+
+/// Refuses a name a peer sent that is over [`MAX_NAME_LEN`].
+pub(crate) fn check_name(what: &str, name: &str) -> Result<(), Violation> {
+    if name.len() > MAX_NAME_LEN {
+        return Err(Violation::protocol(format!(
+            "{what} of {} bytes (limit {MAX_NAME_LEN}): {}",
+            name.len(),
+            shown(name)
+        )));
+    }
+    Ok(())
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

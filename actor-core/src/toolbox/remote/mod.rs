@@ -55,7 +55,9 @@ pub(crate) enum Refused {
 impl From<&Error> for Refused {
     fn from(error: &Error) -> Self {
         match error {
-            Error::Stopped { .. } => Refused::Stopped,
+            // A tool's actor that a supervisor will restart is gone for
+            // this request all the same.
+            Error::Stopped { .. } | Error::Restarting { .. } => Refused::Stopped,
             other => Refused::Other(other.to_string()),
         }
     }
