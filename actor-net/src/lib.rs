@@ -96,6 +96,7 @@
 //! application's own CA, for production.
 
 #![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 // The modules, top to bottom; each imports only modules below it (no
 // cycle, no return trip), and tasks take handles (`Arc<Peers>`,

@@ -21,7 +21,7 @@ use super::Violation;
 
 /// Encodes a stream's requests.
 #[derive(Debug)]
-pub struct Requests {
+pub(crate) struct Requests {
     /// Which type numbers this stream has declared.
     declared: Vec<bool>,
     next_id: u64,
@@ -29,7 +29,7 @@ pub struct Requests {
 }
 
 impl Requests {
-    pub fn new(max_frame: usize) -> Self {
+    pub(crate) fn new(max_frame: usize) -> Self {
         Requests {
             declared: Vec::new(),
             next_id: 0,
@@ -39,7 +39,7 @@ impl Requests {
 
     /// Appends the stream's first frame: open `name`, expected as the actor
     /// type `actor_type`.
-    pub fn open(
+    pub(crate) fn open(
         &self,
         out: &mut FrameBuffer,
         name: &str,
@@ -55,7 +55,7 @@ impl Requests {
 
     /// Appends the declaration of type number `ty` as `name`, unless it was
     /// declared already.
-    pub fn declare(
+    pub(crate) fn declare(
         &mut self,
         out: &mut FrameBuffer,
         ty: u32,
@@ -80,7 +80,7 @@ impl Requests {
     /// appended uses none). Gives what `body` returned, whenever it ran to
     /// the end (also when the frame then came out over the limit: it may
     /// hold an ask to fail), and the outcome: the ask's id, or the error.
-    pub fn message<R, E: From<postcard::Error>>(
+    pub(crate) fn message<R, E: From<postcard::Error>>(
         &mut self,
         out: &mut FrameBuffer,
         ty: u32,
@@ -110,7 +110,7 @@ impl Requests {
 
 /// What the export said, for the driver.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     /// The stream is open. The first frame only.
     Opened,
     /// The export refused the stream. The first frame only.
@@ -137,13 +137,13 @@ enum Phase {
 
 /// Reads a stream's answers.
 #[derive(Debug)]
-pub struct Responses {
+pub(crate) struct Responses {
     frames: FrameDecoder,
     phase: Phase,
 }
 
 impl Responses {
-    pub fn new(max_frame: usize) -> Self {
+    pub(crate) fn new(max_frame: usize) -> Self {
         Responses {
             frames: FrameDecoder::new(max_frame),
             phase: Phase::Opening,
@@ -154,7 +154,7 @@ impl Responses {
     /// how many bytes were used: all of them, except that feeding stops
     /// after the answer to the `Open` (so the driver can finish opening
     /// before the answers that follow) and after `Ended`.
-    pub fn feed(
+    pub(crate) fn feed(
         &mut self,
         chunk: &[u8],
         sink: &mut impl FnMut(Event<'_>),
@@ -222,19 +222,19 @@ impl Responses {
     }
 
     /// The stream ended: a violation if in the middle of a frame.
-    pub fn finish(&self) -> Result<(), Violation> {
+    pub(crate) fn finish(&self) -> Result<(), Violation> {
         Ok(self.frames.finish()?)
     }
 
     /// Bytes held of an answer split across chunks.
     #[cfg(test)]
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.frames.buffered()
     }
 
     /// Memory held for split answers.
     #[cfg(test)]
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.frames.capacity()
     }
 }
@@ -242,7 +242,7 @@ impl Responses {
 /// The asks written and not yet answered, in the order written, each with
 /// what the driver completes it with (`T`).
 #[derive(Debug)]
-pub struct Asks<T> {
+pub(crate) struct Asks<T> {
     waiting: VecDeque<(u64, T)>,
 }
 
@@ -256,7 +256,7 @@ impl<T> Default for Asks<T> {
 
 /// What an answer completes.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Completed<T> {
+pub(crate) struct Completed<T> {
     /// Asks before the answered one: they will never be answered.
     pub skipped: Vec<T>,
     /// The answered ask; `None` for an answer to no waiting ask.
@@ -265,12 +265,12 @@ pub struct Completed<T> {
 
 impl<T> Asks<T> {
     /// Ask `id` was written. Ids are given in increasing order.
-    pub fn push(&mut self, id: u64, ask: T) {
+    pub(crate) fn push(&mut self, id: u64, ask: T) {
         self.waiting.push_back((id, ask));
     }
 
     /// The answer to ask `id` came.
-    pub fn complete(&mut self, id: u64) -> Completed<T> {
+    pub(crate) fn complete(&mut self, id: u64) -> Completed<T> {
         let mut skipped = Vec::new();
         let answered = loop {
             match self.waiting.pop_front() {
@@ -287,17 +287,17 @@ impl<T> Asks<T> {
     }
 
     /// Every ask still waiting, in order: the stream ended.
-    pub fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         self.waiting.drain(..).map(|(_, ask)| ask)
     }
 
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.waiting.len()
     }
 
     #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.waiting.is_empty()
     }
 }

@@ -34,6 +34,8 @@ pub struct Opening {
 }
 
 impl Opening {
+    /// A stream's export side before its first frame, accepting frames of
+    /// at most `max_frame` bytes.
     pub fn new(max_frame: usize) -> Self {
         Opening {
             frames: FrameDecoder::new(max_frame),
@@ -137,17 +139,31 @@ pub enum Event<'a, D> {
     /// A message for the actor, of type `ty`, which resolved to `decode`;
     /// an ask if `ask_id` is given. `payload` is the message's postcard.
     Deliver {
+        /// The message's type number on this stream.
         ty: u32,
+        /// The ask's id; `None` for a tell.
         ask_id: Option<u64>,
+        /// What the type's declaration resolved to.
         decode: D,
+        /// The message, in postcard.
         payload: &'a [u8],
     },
     /// Type `ty` was declared as `name`, which the actor does not accept:
     /// the driver answers [`Answers::unknown`] (in order with the others).
-    Unknown { ty: u32, name: &'a str },
+    Unknown {
+        /// The type number declared.
+        ty: u32,
+        /// The name it was declared as.
+        name: &'a str,
+    },
     /// A message of a type the actor does not accept, dropped: an ask gets
     /// an error answer.
-    Rejected { ty: u32, ask_id: Option<u64> },
+    Rejected {
+        /// The message's type number.
+        ty: u32,
+        /// The ask's id; `None` for a tell.
+        ask_id: Option<u64>,
+    },
 }
 
 /// After the `Open`: the requests of an open stream.
@@ -270,6 +286,7 @@ fn declare<D>(types: &mut Vec<Slot<D>>, ty: u32) -> Result<&mut Slot<D>, Violati
 /// Encodes the answers of an export, in the order the driver gives them.
 #[derive(Clone, Copy, Debug)]
 pub struct Answers {
+    /// The largest frame an answer may take.
     pub max_frame: usize,
 }
 

@@ -20,7 +20,7 @@ use std::fmt;
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 1 << 20;
 
 /// Bytes of the length prefix.
-pub const PREFIX: usize = 4;
+pub(crate) const PREFIX: usize = 4;
 
 /// A straddling frame's buffer is given back after use if it grew beyond
 /// this, so that one large frame does not pin its memory for the stream's
@@ -54,6 +54,7 @@ pub struct FrameBuffer {
 }
 
 impl FrameBuffer {
+    /// An empty buffer with room for `capacity` bytes.
     pub fn with_capacity(capacity: usize) -> Self {
         FrameBuffer {
             bytes: Vec::with_capacity(capacity),
@@ -85,18 +86,22 @@ impl FrameBuffer {
     }
 
     /// The frames appended so far.
+    /// The frames, as bytes to write.
     pub fn as_slice(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// How many bytes the frames take.
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    /// Whether it holds no frame.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
 
+    /// Drops the frames, keeping the memory.
     pub fn clear(&mut self) {
         self.bytes.clear();
     }
@@ -126,7 +131,7 @@ impl<E: fmt::Display> fmt::Display for PushError<E> {
 /// Cuts frames out of a stream's chunks, keeping what arrived of a frame
 /// that continues in the next chunk (never more than one frame's worth).
 #[derive(Debug)]
-pub struct FrameDecoder {
+pub(crate) struct FrameDecoder {
     /// The start of a frame split across chunks, prefix included.
     partial: Vec<u8>,
     /// `partial` holds a whole frame, handed out by the last `next`.
@@ -135,7 +140,7 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
-    pub fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         FrameDecoder {
             partial: Vec::new(),
             complete: false,
@@ -144,13 +149,13 @@ impl FrameDecoder {
     }
 
     /// The frame limit.
-    pub fn max(&self) -> usize {
+    pub(crate) fn max(&self) -> usize {
         self.max
     }
 
     /// Bytes held of a frame split across chunks: at most the prefix and
     /// the frame limit.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         if self.complete {
             0
         } else {
@@ -159,14 +164,14 @@ impl FrameDecoder {
     }
 
     /// The memory held for split frames.
-    pub fn capacity(&self) -> usize {
+    pub(crate) fn capacity(&self) -> usize {
         self.partial.capacity()
     }
 
     /// The next whole frame's body, taken from `chunk` (which is advanced
     /// past what was used) or from what earlier chunks left; `None` once
     /// `chunk` is used up without completing a frame.
-    pub fn next<'s, 'c: 's>(
+    pub(crate) fn next<'s, 'c: 's>(
         &'s mut self,
         chunk: &mut &'c [u8],
     ) -> Result<Option<&'s [u8]>, FrameError> {
@@ -208,7 +213,7 @@ impl FrameDecoder {
     }
 
     /// The stream ended: an error if it ended in the middle of a frame.
-    pub fn finish(&self) -> Result<(), FrameError> {
+    pub(crate) fn finish(&self) -> Result<(), FrameError> {
         if self.buffered() == 0 {
             Ok(())
         } else {

@@ -82,12 +82,12 @@ impl fmt::Debug for ClusterKey {
 
 /// Largest handshake message; the real ones are far smaller, and the cap
 /// keeps a peer from making this node allocate on its say-so.
-pub const MAX_MESSAGE: u32 = 1024;
+pub(crate) const MAX_MESSAGE: u32 = 1024;
 /// The close reason for a version mismatch, followed by this node's version,
 /// which lets the peer report both versions.
-pub const VERSION_REASON: &str = "wire format version ";
+pub(crate) const VERSION_REASON: &str = "wire format version ";
 /// Exporter label; fixed by the protocol, so both ends derive the same bytes.
-pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-actor-net-cluster-key";
+pub(crate) const EXPORTER_LABEL: &[u8] = b"EXPORTER-actor-net-cluster-key";
 /// The identity both ends give SPAKE2 (symmetric mode: the same on both).
 const SPAKE_IDENTITY: &[u8] = b"actor-net cluster key v2";
 /// Distinct labels for the two proofs, so one side's proof can never be
@@ -95,13 +95,13 @@ const SPAKE_IDENTITY: &[u8] = b"actor-net cluster key v2";
 const LISTENER_LABEL: &[u8] = b"actor-net listener";
 const DIALER_LABEL: &[u8] = b"actor-net dialer";
 
-pub type Tag = [u8; 32];
+pub(crate) type Tag = [u8; 32];
 /// Keying material exported from the TLS session.
-pub type Exporter = [u8; 32];
+pub(crate) type Exporter = [u8; 32];
 
 /// Step 1, dialer to listener: who the dialer is, and its SPAKE2 message.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Hello {
+pub(crate) struct Hello {
     pub version: u16,
     pub listen: Option<SocketAddr>,
     pub pake: Vec<u8>,
@@ -109,7 +109,7 @@ pub struct Hello {
 
 /// Step 2: the listener's SPAKE2 message, and its proof of the session key.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Challenge {
+pub(crate) struct Challenge {
     pub version: u16,
     pub listen: Option<SocketAddr>,
     pub pake: Vec<u8>,
@@ -118,18 +118,18 @@ pub struct Challenge {
 
 /// Step 3: the dialer's proof of the session key.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Proof {
+pub(crate) struct Proof {
     pub proof: Tag,
 }
 
 /// Step 4: the dialer is admitted.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Welcome;
+pub(crate) struct Welcome;
 
 /// Why the handshake failed, as far as the protocol can tell (a lost
 /// connection is the driver's business).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     Protocol(String),
     /// The peer's version.
     Version(u16),
@@ -141,7 +141,7 @@ pub(crate) fn protocol(reason: impl Into<String>) -> Failure {
 }
 
 /// The dialer's half-done exchange, kept between its two messages.
-pub struct Dialing(Spake2<Ed25519Group>);
+pub(crate) struct Dialing(Spake2<Ed25519Group>);
 
 impl fmt::Debug for Dialing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -167,7 +167,7 @@ fn finish(exchange: Spake2<Ed25519Group>, theirs: &[u8]) -> Result<hmac::Key, Fa
 }
 
 /// The dialer's first message, and what it keeps for the second.
-pub fn hello(key: &ClusterKey, listen: Option<SocketAddr>) -> (Dialing, Hello) {
+pub(crate) fn hello(key: &ClusterKey, listen: Option<SocketAddr>) -> (Dialing, Hello) {
     let (exchange, pake) = start(key);
     let hello = Hello {
         version: VERSION,
@@ -179,7 +179,7 @@ pub fn hello(key: &ClusterKey, listen: Option<SocketAddr>) -> (Dialing, Hello) {
 
 /// The listener's answer to `hello`: its own SPAKE2 message and its proof;
 /// and the session key, to check the dialer's proof with.
-pub fn challenge(
+pub(crate) fn challenge(
     key: &ClusterKey,
     exporter: &Exporter,
     hello: &Hello,
@@ -197,7 +197,7 @@ pub fn challenge(
 }
 
 /// The session key a listener checks the dialer's proof with.
-pub struct SessionKey(hmac::Key);
+pub(crate) struct SessionKey(hmac::Key);
 
 impl fmt::Debug for SessionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -207,7 +207,7 @@ impl fmt::Debug for SessionKey {
 
 /// The dialer checks the listener's proof, and proves the session key in
 /// turn.
-pub fn answer_challenge(
+pub(crate) fn answer_challenge(
     dialing: Dialing,
     exporter: &Exporter,
     challenge: &Challenge,
@@ -224,7 +224,7 @@ pub fn answer_challenge(
 }
 
 /// The listener checks the dialer's proof.
-pub fn check_proof(
+pub(crate) fn check_proof(
     session: &SessionKey,
     exporter: &Exporter,
     proof: &Proof,
@@ -249,7 +249,7 @@ fn verify(key: &hmac::Key, message: &[u8], tag: &Tag) -> Result<(), Failure> {
 }
 
 /// One message as a frame: its length, then its postcard body.
-pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, Failure> {
+pub(crate) fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, Failure> {
     let body = postcard::to_stdvec(msg)
         .map_err(|e| protocol(format!("could not encode a handshake message: {e}")))?;
     let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
@@ -257,7 +257,7 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, Failure> {
 }
 
 /// The body length a message's prefix announces, if within the cap.
-pub fn body_len(prefix: [u8; 4]) -> Result<usize, Failure> {
+pub(crate) fn body_len(prefix: [u8; 4]) -> Result<usize, Failure> {
     let len = u32::from_le_bytes(prefix);
     if len > MAX_MESSAGE {
         return Err(protocol(format!(
@@ -271,7 +271,7 @@ pub fn body_len(prefix: [u8; 4]) -> Result<usize, Failure> {
 /// Decodes one message's body; `versioned` ones start with the version,
 /// which is checked alone first, so that a peer of another version is
 /// reported as such even when the rest of its message has another shape.
-pub fn decode<T: DeserializeOwned>(body: &[u8], versioned: bool) -> Result<T, Failure> {
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], versioned: bool) -> Result<T, Failure> {
     let undecodable = |e| protocol(format!("a handshake message does not decode: {e}"));
     if versioned {
         let (theirs, _) = postcard::take_from_bytes::<u16>(body).map_err(undecodable)?;
@@ -287,12 +287,12 @@ pub fn decode<T: DeserializeOwned>(body: &[u8], versioned: bool) -> Result<T, Fa
 }
 
 /// The close reason that tells a peer this node's version.
-pub fn version_reason() -> String {
+pub(crate) fn version_reason() -> String {
     format!("{VERSION_REASON}{VERSION}")
 }
 
 /// The peer's version, from the close reason it sent.
-pub fn parse_version_reason(reason: &[u8]) -> Option<u16> {
+pub(crate) fn parse_version_reason(reason: &[u8]) -> Option<u16> {
     std::str::from_utf8(reason)
         .ok()?
         .strip_prefix(VERSION_REASON)?

@@ -15,27 +15,27 @@
 //!   answers out).
 //! - [`caller`]: the calling side of a stream (requests out, answers in).
 
-pub mod caller;
-pub mod export;
-pub mod frame;
-pub mod handshake;
-pub mod wire;
+pub(crate) mod caller;
+pub(crate) mod export;
+pub(crate) mod frame;
+pub(crate) mod handshake;
+pub(crate) mod wire;
 
 #[cfg(test)]
 mod props;
 
 use std::fmt;
 
-pub use frame::FrameError;
+pub(crate) use frame::FrameError;
 
 /// Application close code: the cluster keys differ.
-pub const CLOSE_KEY_MISMATCH: u32 = 0x4b;
+pub(crate) const CLOSE_KEY_MISMATCH: u32 = 0x4b;
 /// Application close code: the peer broke the protocol.
-pub const CLOSE_PROTOCOL: u32 = 0x50;
+pub(crate) const CLOSE_PROTOCOL: u32 = 0x50;
 /// Application close code: the wire format versions differ.
-pub const CLOSE_VERSION: u32 = 0x56;
+pub(crate) const CLOSE_VERSION: u32 = 0x56;
 /// Application close code: the node shuts down.
-pub const CLOSE_SHUTDOWN: u32 = 0x53;
+pub(crate) const CLOSE_SHUTDOWN: u32 = 0x53;
 
 /// How a peer broke the protocol of a stream. The driver closes the peer's
 /// connection with `CLOSE_PROTOCOL` (0x50) (a peer that does this is broken or
@@ -57,14 +57,14 @@ impl Violation {
 /// The longest name a peer may send: an export's name, an actor type's or a
 /// message type's wire name. Wire names are short; the limit keeps a peer
 /// from making this node hold (and log) long strings on its say-so.
-pub const MAX_NAME_LEN: usize = 256;
+pub(crate) const MAX_NAME_LEN: usize = 256;
 
 /// How much of a string a peer sent a log line shows.
 const SHOWN: usize = 64;
 
 /// `text`, a string a peer sent, as a log line may show it: its first
 /// [`SHOWN`] bytes (cut at a character boundary), and its length if cut.
-pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     if text.len() <= SHOWN {
         return std::borrow::Cow::Borrowed(text);
     }

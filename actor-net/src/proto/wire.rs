@@ -19,12 +19,14 @@ use serde::{Deserialize, Serialize};
 /// The version of this wire format. Nodes of different versions refuse
 /// each other with a clear error rather than misread each other. Version 2:
 /// the cluster key handshake is a password-authenticated key exchange.
-pub const VERSION: u16 = 2;
+pub(crate) const VERSION: u16 = 2;
 
 /// The first frame of a stream: which export, expected as which type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Open {
+    /// The caller's wire format version.
     pub version: u16,
+    /// The name the export is looked up by.
     pub name: String,
     /// The wire name of the actor type the caller expects.
     pub actor_type: String,
@@ -33,14 +35,23 @@ pub struct Open {
 /// Why an export refused a stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Refusal {
+    /// Nothing is exported under that name.
     NotExported,
-    WrongType { exported: String },
-    Version { ours: u16 },
+    /// The export is of another actor type.
+    WrongType {
+        /// The exported actor type's wire name.
+        exported: String,
+    },
+    /// The caller speaks another wire format version.
+    Version {
+        /// The exporting node's version.
+        ours: u16,
+    },
 }
 
 /// A frame from a remote reference to the export it opened.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Request<'a> {
+pub(crate) enum Request<'a> {
     /// From now on, `ty` stands for the message type named `name`.
     Declare { ty: u32, name: &'a str },
     /// A told message of type `ty` follows.
@@ -51,7 +62,7 @@ pub enum Request<'a> {
 
 /// A frame from an export back to the remote reference.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Response<'a> {
+pub(crate) enum Response<'a> {
     /// The stream is open: requests are delivered.
     Opened,
     /// The stream is refused, and closed.
@@ -103,13 +114,13 @@ impl From<WireReason> for StopReason {
     }
 }
 
-pub use actor_core::remote::accepts::append;
+pub(crate) use actor_core::remote::accepts::append;
 
 /// Appends the header of a told (`ask: None`) or asked message of type
 /// `ty`: the bytes `append` gives for [`Request::Tell`] or
 /// [`Request::Ask`], written by hand because a remote reference writes one
 /// per message and serde's path costs more than the message itself.
-pub fn append_message_header(ty: u32, ask: Option<u64>, out: &mut Vec<u8>) {
+pub(crate) fn append_message_header(ty: u32, ask: Option<u64>, out: &mut Vec<u8>) {
     // Postcard writes an enum's variant index, then its fields, as varints.
     match ask {
         None => {
@@ -128,7 +139,7 @@ pub fn append_message_header(ty: u32, ask: Option<u64>, out: &mut Vec<u8>) {
 /// the variant and the number: the usual frame) and the payload after it,
 /// read without serde; `None` for anything else, which postcard reads.
 #[inline]
-pub fn take_small_tell(frame: &[u8]) -> Option<(Request<'_>, &[u8])> {
+pub(crate) fn take_small_tell(frame: &[u8]) -> Option<(Request<'_>, &[u8])> {
     match frame {
         [1, ty, payload @ ..] if *ty < 0x80 => {
             Some((Request::Tell { ty: u32::from(*ty) }, payload))
