@@ -200,9 +200,16 @@ impl FrameDecoder {
         let Some(len) = self.length(&self.partial)? else {
             return Ok(None);
         };
-        // Checked against the limit already; the buffer grows with the bytes
-        // that arrive, never ahead of them on the peer's say-so.
-        let take = (PREFIX + len - self.partial.len()).min(chunk.len());
+        // Checked against the limit already. The buffer grows with the bytes
+        // that arrive (doubling, so a big frame is not copied often), never
+        // ahead of them on the peer's say-so, and never past the frame.
+        let whole = PREFIX + len;
+        let take = (whole - self.partial.len()).min(chunk.len());
+        let need = self.partial.len() + take;
+        if need > self.partial.capacity() {
+            let grown = (self.partial.capacity() * 2).clamp(need, whole);
+            self.partial.reserve_exact(grown - self.partial.len());
+        }
         self.partial.extend_from_slice(&chunk[..take]);
         *chunk = &chunk[take..];
         if self.partial.len() < PREFIX + len {
