@@ -52,7 +52,9 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// # Errors
     /// [`Error::Stopped`] with the message handed back if the actor stopped or
-    /// is stopping ([`Error::Restarting`] if its supervisor will restart it).
+    /// is stopping ([`Error::Restarting`] if its supervisor will restart it);
+    /// [`Error::CallingSelf`] if a handler of this actor tells it while its
+    /// mailbox is full (the room could only come once that handler returns).
     pub async fn tell<M: Message>(&self, message: M) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
@@ -78,7 +80,10 @@ impl<A: Actor> ActorRef<A> {
     /// [`Error::Stopped`] if the actor accepts no messages
     /// ([`Error::Restarting`] if only until its supervisor restarts it);
     /// [`Error::Failed`] if it failed before replying (its panic message is in
-    /// the reason); [`Error::NotHandled`] if it stopped or was killed first.
+    /// the reason); [`Error::NotHandled`] if it stopped or was killed first;
+    /// [`Error::CallingSelf`], at once, if called from a handler of this very
+    /// actor, whose answer could only come once that handler returns (hand
+    /// the ask to another task, or do the work in the handler).
     pub async fn ask<M: Message>(&self, message: M) -> Result<M::Reply, Error>
     where
         A: Handler<M>,

@@ -31,6 +31,15 @@ pub enum Error {
         /// The actor addressed.
         actor: ActorId,
     },
+    /// A handler sent to its own actor in a way that waits for the actor:
+    /// an ask, or a tell while the mailbox is full. The actor takes the next
+    /// message only once this handler returns, so the wait could never end;
+    /// the send fails at once instead (Erlang's `calling_self`).
+    #[error("actor {actor} sent to itself from inside its own handler and would wait for itself (an ask, or a tell to its full mailbox): it takes the message only after this handler returns; use `try_tell`, `Context::send_after`, or do the work in the handler")]
+    CallingSelf {
+        /// The actor, sender and addressee.
+        actor: ActorId,
+    },
     /// `try_tell` found the mailbox full.
     #[error("the mailbox of actor {actor} is full ({capacity} messages waiting); use `tell` to wait for room, or retry later")]
     MailboxFull {

@@ -18,6 +18,7 @@ use crate::actor::Actor;
 use crate::context::Context;
 use crate::runtime::envelope::Envelope;
 use crate::runtime::handler_slot::HandlerSlot;
+use crate::runtime::handling;
 use crate::runtime::mailbox::{Delivery, Interrupt};
 use crate::runtime::panic_guard::discard;
 use crate::runtime::Cell;
@@ -101,7 +102,10 @@ impl<'a, A: Actor, const KEEP_MAILBOX: bool> MessageLoop<'a, A, KEEP_MAILBOX> {
                 }
             }
             if !self.slot.is_empty() {
-                let polled = catch_unwind(AssertUnwindSafe(|| self.slot.poll(cx)));
+                let id = self.cell.id;
+                let polled = catch_unwind(AssertUnwindSafe(|| {
+                    handling::as_handler_of(id, || self.slot.poll(cx))
+                }));
                 match polled {
                     Ok(Poll::Ready(Ok(()))) => {}
                     Ok(Poll::Ready(Err(failure))) => return Poll::Ready(self.end(failure)),

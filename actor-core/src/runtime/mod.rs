@@ -50,15 +50,15 @@
 //!   future; it is never moved out of its pin.
 //!
 //! These four modules are the only ones allowed `unsafe` (`#[allow(unsafe_code)]`
-//! on their `mod` items; the crate denies it), besides `work_queue`, whose
-//! `WorkItem` takes its value out of a `ManuallyDrop` in its `Drop`. Every
-//! `unsafe` block says what it relies on in a `// SAFETY:` comment.
+//! on their `mod` items; the crate denies it). Every `unsafe` block says what
+//! it relies on in a `// SAFETY:` comment.
 
 pub(crate) mod actor_cell;
 #[allow(unsafe_code)]
 pub(crate) mod envelope;
 #[allow(unsafe_code)]
 pub(crate) mod handler_slot;
+pub(crate) mod handling;
 pub(crate) mod mailbox;
 #[allow(unsafe_code)]
 pub(crate) mod message_loop;

@@ -15,7 +15,7 @@ use crate::error::{Error, SendError};
 use crate::message::{Handler, Message};
 use crate::runtime::envelope::{Envelope, Parcel};
 use crate::runtime::mailbox::Refused;
-use crate::runtime::{Cell, Control};
+use crate::runtime::{handling, Cell, Control};
 
 /// Delivery of message type `M` to an actor of unknown type.
 pub(crate) trait MessageSink<M: Message>: Control {
@@ -115,18 +115,53 @@ impl<M: Message, S: MessageSink<M> + ?Sized> Drop for Place<'_, M, S> {
     }
 }
 
-/// Queues a parcel, waiting in line while the mailbox is full.
+/// Why a parcel was not queued.
+enum Unqueued<M: Message> {
+    /// The actor accepts no messages.
+    Refused(Parcel<M>),
+    /// Its mailbox is full, and the sender is its own handler, which would
+    /// wait for itself.
+    OwnMailboxFull(Parcel<M>),
+}
+
+impl<M: Message> Unqueued<M> {
+    /// The parcel, and the error that says why it was not queued.
+    fn split<S: MessageSink<M> + ?Sized>(self, sink: &S) -> (Parcel<M>, Error) {
+        match self {
+            Unqueued::Refused(parcel) => (parcel, sink.refusal()),
+            Unqueued::OwnMailboxFull(parcel) => (parcel, Error::CallingSelf { actor: sink.id() }),
+        }
+    }
+}
+
+/// Queues a parcel, waiting in line while the mailbox is full, unless the
+/// sender is the actor's own handler (see [`handling`](super::handling)).
 async fn push<M: Message, S: MessageSink<M> + ?Sized>(
     sink: &S,
     parcel: Parcel<M>,
-) -> Result<(), Parcel<M>> {
+) -> Result<(), Unqueued<M>> {
     let mut parcel = Some(parcel);
     let mut place = Place {
         sink,
         ticket: None,
         _message: std::marker::PhantomData,
     };
-    poll_fn(|cx| sink.poll_push(cx, &mut parcel, &mut place.ticket)).await
+    poll_fn(
+        |cx| match sink.poll_push(cx, &mut parcel, &mut place.ticket) {
+            Poll::Ready(pushed) => Poll::Ready(pushed.map_err(Unqueued::Refused)),
+            Poll::Pending => match parcel.take() {
+                // Waiting for room that only this handler's return can make.
+                Some(waiting) if handling::is_handling(sink.id()) => {
+                    Poll::Ready(Err(Unqueued::OwnMailboxFull(waiting)))
+                }
+                waiting => {
+                    parcel = waiting;
+                    Poll::Pending
+                }
+            },
+        },
+    )
+    .await
 }
 
 pub(crate) async fn tell<M: Message, S: MessageSink<M> + ?Sized>(
@@ -141,9 +176,12 @@ pub(crate) async fn tell<M: Message, S: MessageSink<M> + ?Sized>(
         },
     )
     .await
-    .map_err(|parcel| SendError {
-        error: sink.refusal(),
-        message: parcel.message,
+    .map_err(|unqueued| {
+        let (parcel, error) = unqueued.split(sink);
+        SendError {
+            error,
+            message: parcel.message,
+        }
     })
 }
 
@@ -161,13 +199,18 @@ pub(crate) async fn ask<M: Message, S: MessageSink<M> + ?Sized>(
     sink: &S,
     message: M,
 ) -> Result<M::Reply, Error> {
+    // The answer would wait for a handler that cannot start until this
+    // one, which waits for the answer, returns.
+    if handling::is_handling(sink.id()) {
+        return Err(Error::CallingSelf { actor: sink.id() });
+    }
     let (reply, answer) = oneshot::channel();
     let parcel = Parcel {
         message,
         reply: Some(reply),
     };
-    if push(sink, parcel).await.is_err() {
-        return Err(sink.refusal());
+    if let Err(unqueued) = push(sink, parcel).await {
+        return Err(unqueued.split(sink).1);
     }
     match answer.await {
         Ok(Ok(reply)) => Ok(reply),
