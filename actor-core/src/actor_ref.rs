@@ -9,6 +9,7 @@
 //! it alive, to break reference cycles.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -55,11 +56,16 @@ impl<A: Actor> ActorRef<A> {
     /// is stopping ([`Error::Restarting`] if its supervisor will restart it);
     /// [`Error::CallingSelf`] if a handler of this actor tells it while its
     /// mailbox is full (the room could only come once that handler returns).
-    pub async fn tell<M: Message>(&self, message: M) -> Result<(), SendError<M>>
+    // Not an `async fn`: the future it returns holds the message once (see
+    // `runtime::send`), where a chain of `async fn`s held a copy in each.
+    pub fn tell<M: Message>(
+        &self,
+        message: M,
+    ) -> impl Future<Output = Result<(), SendError<M>>> + Send + '_
     where
         A: Handler<M>,
     {
-        send::tell(&*self.cell, message).await
+        send::tell(&*self.cell, message)
     }
 
     /// Sends a message if the mailbox has room now.
@@ -84,11 +90,14 @@ impl<A: Actor> ActorRef<A> {
     /// [`Error::CallingSelf`], at once, if called from a handler of this very
     /// actor, whose answer could only come once that handler returns (hand
     /// the ask to another task, or do the work in the handler).
-    pub async fn ask<M: Message>(&self, message: M) -> Result<M::Reply, Error>
+    pub fn ask<M: Message>(
+        &self,
+        message: M,
+    ) -> impl Future<Output = Result<M::Reply, Error>> + Send + '_
     where
         A: Handler<M>,
     {
-        send::ask(&*self.cell, message).await
+        send::ask(&*self.cell, message)
     }
 
     /// Like [`ask`](Self::ask), but gives up after `timeout` (waiting for room
@@ -97,15 +106,15 @@ impl<A: Actor> ActorRef<A> {
     /// # Errors
     /// Those of `ask`, and [`Error::Timeout`]. After a timeout the message may
     /// still be handled; its reply is then discarded.
-    pub async fn ask_timeout<M: Message>(
+    pub fn ask_timeout<M: Message>(
         &self,
         message: M,
         timeout: Duration,
-    ) -> Result<M::Reply, Error>
+    ) -> impl Future<Output = Result<M::Reply, Error>> + Send + '_
     where
         A: Handler<M>,
     {
-        send::ask_timeout(&*self.cell, message, timeout).await
+        send::ask_timeout(&*self.cell, message, timeout)
     }
 
     /// Asks the actor to stop gracefully: new messages are refused, the ones

@@ -6,6 +6,7 @@
 //! strong reference, like [`ActorRef`](crate::ActorRef).
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,8 +40,8 @@ impl<M: Message> Recipient<M> {
     ///
     /// # Errors
     /// As [`ActorRef::tell`](crate::ActorRef::tell).
-    pub async fn tell(&self, message: M) -> Result<(), SendError<M>> {
-        send::tell(&*self.sink, message).await
+    pub fn tell(&self, message: M) -> impl Future<Output = Result<(), SendError<M>>> + Send + '_ {
+        send::tell(&*self.sink, message)
     }
 
     /// Sends a message if the mailbox has room now.
@@ -55,16 +56,20 @@ impl<M: Message> Recipient<M> {
     ///
     /// # Errors
     /// As [`ActorRef::ask`](crate::ActorRef::ask).
-    pub async fn ask(&self, message: M) -> Result<M::Reply, Error> {
-        send::ask(&*self.sink, message).await
+    pub fn ask(&self, message: M) -> impl Future<Output = Result<M::Reply, Error>> + Send + '_ {
+        send::ask(&*self.sink, message)
     }
 
     /// Sends a message and waits for the reply at most `timeout`.
     ///
     /// # Errors
     /// As [`ActorRef::ask_timeout`](crate::ActorRef::ask_timeout).
-    pub async fn ask_timeout(&self, message: M, timeout: Duration) -> Result<M::Reply, Error> {
-        send::ask_timeout(&*self.sink, message, timeout).await
+    pub fn ask_timeout(
+        &self,
+        message: M,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<M::Reply, Error>> + Send + '_ {
+        send::ask_timeout(&*self.sink, message, timeout)
     }
 
     /// Asks the actor to stop gracefully, as [`ActorRef::stop`](crate::ActorRef::stop).

@@ -5,7 +5,8 @@
 //! knows the message type but not the actor's; an [`ActorRef`](crate::ActorRef)
 //! and a [`Recipient`](crate::Recipient) share the functions below.
 
-use std::future::poll_fn;
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -100,21 +101,6 @@ fn unseal<A: Handler<M>, M: Message>(envelope: Envelope<A>) -> Parcel<M> {
     }
 }
 
-/// A place in a full mailbox's line, given up if the send is cancelled.
-struct Place<'a, M: Message, S: MessageSink<M> + ?Sized> {
-    sink: &'a S,
-    ticket: Option<u64>,
-    _message: std::marker::PhantomData<fn(M)>,
-}
-
-impl<M: Message, S: MessageSink<M> + ?Sized> Drop for Place<'_, M, S> {
-    fn drop(&mut self) {
-        if let Some(ticket) = self.ticket {
-            self.sink.leave_line(ticket);
-        }
-    }
-}
-
 /// Why a parcel was not queued.
 enum Unqueued<M: Message> {
     /// The actor accepts no messages.
@@ -136,53 +122,81 @@ impl<M: Message> Unqueued<M> {
 
 /// Queues a parcel, waiting in line while the mailbox is full, unless the
 /// sender is the actor's own handler (see [`handling`](super::handling)).
-async fn push<M: Message, S: MessageSink<M> + ?Sized>(
-    sink: &S,
-    parcel: Parcel<M>,
-) -> Result<(), Unqueued<M>> {
-    let mut parcel = Some(parcel);
-    let mut place = Place {
-        sink,
-        ticket: None,
-        _message: std::marker::PhantomData,
-    };
-    poll_fn(
-        |cx| match sink.poll_push(cx, &mut parcel, &mut place.ticket) {
+///
+/// Written by hand rather than as an `async fn`, as are [`Tell`] and
+/// [`Ask`]: a chain of `async fn`s keeps a copy of the message in each
+/// one's state, and a large message then takes several times its size on
+/// the sender's stack. This holds it once. Dropped while it waits, it gives
+/// up its place in the line (the message is dropped with it).
+struct Push<'a, M: Message, S: MessageSink<M> + ?Sized> {
+    sink: &'a S,
+    parcel: Option<Parcel<M>>,
+    ticket: Option<u64>,
+}
+
+// Nothing in it is pinned: the parcel is moved in and out by value.
+impl<M: Message, S: MessageSink<M> + ?Sized> Unpin for Push<'_, M, S> {}
+
+impl<'a, M: Message, S: MessageSink<M> + ?Sized> Push<'a, M, S> {
+    fn new(sink: &'a S, parcel: Parcel<M>) -> Self {
+        Push {
+            sink,
+            parcel: Some(parcel),
+            ticket: None,
+        }
+    }
+
+    fn poll_push(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Unqueued<M>>> {
+        match self.sink.poll_push(cx, &mut self.parcel, &mut self.ticket) {
             Poll::Ready(pushed) => Poll::Ready(pushed.map_err(Unqueued::Refused)),
-            Poll::Pending => match parcel.take() {
+            Poll::Pending => match self.parcel.take() {
                 // Waiting for room that only this handler's return can make.
-                Some(waiting) if handling::is_handling(sink.id()) => {
+                Some(waiting) if handling::is_handling(self.sink.id()) => {
                     Poll::Ready(Err(Unqueued::OwnMailboxFull(waiting)))
                 }
                 waiting => {
-                    parcel = waiting;
+                    self.parcel = waiting;
                     Poll::Pending
                 }
             },
-        },
-    )
-    .await
+        }
+    }
 }
 
-pub(crate) async fn tell<M: Message, S: MessageSink<M> + ?Sized>(
-    sink: &S,
-    message: M,
-) -> Result<(), SendError<M>> {
-    push(
+impl<M: Message, S: MessageSink<M> + ?Sized> Drop for Push<'_, M, S> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.sink.leave_line(ticket);
+        }
+    }
+}
+
+/// The future of a `tell`.
+pub(crate) struct Tell<'a, M: Message, S: MessageSink<M> + ?Sized>(Push<'a, M, S>);
+
+impl<M: Message, S: MessageSink<M> + ?Sized> Future for Tell<'_, M, S> {
+    type Output = Result<(), SendError<M>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let push = &mut self.0;
+        push.poll_push(cx).map_err(|unqueued| {
+            let (parcel, error) = unqueued.split(push.sink);
+            SendError {
+                error,
+                message: parcel.message,
+            }
+        })
+    }
+}
+
+pub(crate) fn tell<M: Message, S: MessageSink<M> + ?Sized>(sink: &S, message: M) -> Tell<'_, M, S> {
+    Tell(Push::new(
         sink,
         Parcel {
             message,
             reply: None,
         },
-    )
-    .await
-    .map_err(|unqueued| {
-        let (parcel, error) = unqueued.split(sink);
-        SendError {
-            error,
-            message: parcel.message,
-        }
-    })
+    ))
 }
 
 pub(crate) fn try_tell<M: Message, S: MessageSink<M> + ?Sized>(
@@ -195,44 +209,116 @@ pub(crate) fn try_tell<M: Message, S: MessageSink<M> + ?Sized>(
     })
 }
 
-pub(crate) async fn ask<M: Message, S: MessageSink<M> + ?Sized>(
-    sink: &S,
-    message: M,
-) -> Result<M::Reply, Error> {
-    // The answer would wait for a handler that cannot start until this
-    // one, which waits for the answer, returns.
-    if handling::is_handling(sink.id()) {
-        return Err(Error::CallingSelf { actor: sink.id() });
-    }
-    let (reply, answer) = oneshot::channel();
-    let parcel = Parcel {
-        message,
-        reply: Some(reply),
-    };
-    if let Err(unqueued) = push(sink, parcel).await {
-        return Err(unqueued.split(sink).1);
-    }
-    match answer.await {
-        Ok(Ok(reply)) => Ok(reply),
-        Ok(Err(reason)) => Err(Error::Failed {
-            actor: sink.id(),
-            reason,
-        }),
-        // The message was dropped unhandled; the actor records why first.
-        Err(_) => Err(poll_fn(|cx| sink.poll_unanswered(cx)).await),
+/// The future of an `ask`: the message until the mailbox takes it, then
+/// the reply channel. Holds the message once (see [`Push`]).
+pub(crate) struct Ask<'a, M: Message, S: MessageSink<M> + ?Sized> {
+    push: Push<'a, M, S>,
+    answer: oneshot::Receiver<Result<M::Reply, crate::StopReason>>,
+    /// The message was queued.
+    queued: bool,
+    /// The message was dropped unhandled: waiting for the actor to say why.
+    unanswered: bool,
+    /// The first poll checked the sender is not the actor's own handler.
+    checked: bool,
+}
+
+// Nothing in it is pinned (the receiver is `Unpin`).
+impl<M: Message, S: MessageSink<M> + ?Sized> Unpin for Ask<'_, M, S> {}
+
+impl<M: Message, S: MessageSink<M> + ?Sized> Future for Ask<'_, M, S> {
+    type Output = Result<M::Reply, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let sink = this.push.sink;
+        if !this.checked {
+            this.checked = true;
+            // The answer would wait for a handler that cannot start until
+            // this one, which waits for the answer, returns.
+            if handling::is_handling(sink.id()) {
+                return Poll::Ready(Err(Error::CallingSelf { actor: sink.id() }));
+            }
+        }
+        if !this.queued {
+            match this.push.poll_push(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(unqueued)) => return Poll::Ready(Err(unqueued.split(sink).1)),
+                Poll::Ready(Ok(())) => this.queued = true,
+            }
+        }
+        if !this.unanswered {
+            match Pin::new(&mut this.answer).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(Ok(reply))) => return Poll::Ready(Ok(reply)),
+                Poll::Ready(Ok(Err(reason))) => {
+                    return Poll::Ready(Err(Error::Failed {
+                        actor: sink.id(),
+                        reason,
+                    }))
+                }
+                // The message was dropped unhandled; the actor records why
+                // first.
+                Poll::Ready(Err(_)) => this.unanswered = true,
+            }
+        }
+        sink.poll_unanswered(cx).map(Err)
     }
 }
 
-pub(crate) async fn ask_timeout<M: Message, S: MessageSink<M> + ?Sized>(
+pub(crate) fn ask<M: Message, S: MessageSink<M> + ?Sized>(sink: &S, message: M) -> Ask<'_, M, S> {
+    let (reply, answer) = oneshot::channel();
+    Ask {
+        push: Push::new(
+            sink,
+            Parcel {
+                message,
+                reply: Some(reply),
+            },
+        ),
+        answer,
+        queued: false,
+        unanswered: false,
+        checked: false,
+    }
+}
+
+/// The future of an `ask_timeout`: an [`Ask`] and its deadline, set at
+/// the first poll (boxed, as tokio's timer entry is pinned).
+pub(crate) struct AskTimeout<'a, M: Message, S: MessageSink<M> + ?Sized> {
+    ask: Ask<'a, M, S>,
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    timeout: Duration,
+}
+
+impl<M: Message, S: MessageSink<M> + ?Sized> Future for AskTimeout<'_, M, S> {
+    type Output = Result<M::Reply, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let timeout = this.timeout;
+        let deadline = this
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if let Poll::Ready(answer) = Pin::new(&mut this.ask).poll(cx) {
+            return Poll::Ready(answer);
+        }
+        deadline.as_mut().poll(cx).map(|()| {
+            Err(Error::Timeout {
+                actor: this.ask.push.sink.id(),
+                timeout: this.timeout,
+            })
+        })
+    }
+}
+
+pub(crate) fn ask_timeout<M: Message, S: MessageSink<M> + ?Sized>(
     sink: &S,
     message: M,
     timeout: Duration,
-) -> Result<M::Reply, Error> {
-    match tokio::time::timeout(timeout, ask(sink, message)).await {
-        Ok(answer) => answer,
-        Err(_) => Err(Error::Timeout {
-            actor: sink.id(),
-            timeout,
-        }),
+) -> AskTimeout<'_, M, S> {
+    AskTimeout {
+        ask: ask(sink, message),
+        deadline: None,
+        timeout,
     }
 }
