@@ -142,6 +142,28 @@ impl<T> State<T> {
         rare.waiters.iter().position(|w| w.ticket == ticket)
     }
 
+    /// Keeps a sender waiting for room in the line: refreshes the waker of
+    /// its `place`, or gives it a place at the back (and its `ticket`).
+    fn wait_in_line(&mut self, place: Option<usize>, cx: &Context<'_>, ticket: &mut Option<u64>) {
+        let rare = self.rare();
+        match place {
+            Some(p) => {
+                if !rare.waiters[p].waker.will_wake(cx.waker()) {
+                    rare.waiters[p].waker = cx.waker().clone();
+                }
+            }
+            None => {
+                let t = rare.next_ticket;
+                rare.next_ticket += 1;
+                rare.waiters.push_back(Waiter {
+                    ticket: t,
+                    waker: cx.waker().clone(),
+                });
+                *ticket = Some(t);
+            }
+        }
+    }
+
     fn line_len(&self) -> usize {
         self.rare.as_ref().map_or(0, |r| r.waiters.len())
     }
@@ -306,24 +328,7 @@ impl<T> Mailbox<T> {
                 None => Poll::Ready(Ok(())),
             };
         }
-        match place {
-            Some(p) => {
-                let rare = state.rare();
-                if !rare.waiters[p].waker.will_wake(cx.waker()) {
-                    rare.waiters[p].waker = cx.waker().clone();
-                }
-            }
-            None => {
-                let rare = state.rare();
-                let t = rare.next_ticket;
-                rare.next_ticket += 1;
-                rare.waiters.push_back(Waiter {
-                    ticket: t,
-                    waker: cx.waker().clone(),
-                });
-                *ticket = Some(t);
-            }
-        }
+        state.wait_in_line(place, cx, ticket);
         Poll::Pending
     }
 

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::task::{Context, Poll, Waker};
 
-use super::{wake_all, Mailbox, Waiter};
+use super::{wake_all, Mailbox};
 
 impl<T> Mailbox<T> {
     /// Queues messages from the front of `items`, in order, as many as
@@ -56,24 +56,7 @@ impl<T> Mailbox<T> {
             wake_all(receiver);
             return Poll::Ready(Ok(()));
         }
-        match place {
-            Some(p) => {
-                let rare = state.rare();
-                if !rare.waiters[p].waker.will_wake(cx.waker()) {
-                    rare.waiters[p].waker = cx.waker().clone();
-                }
-            }
-            None => {
-                let rare = state.rare();
-                let t = rare.next_ticket;
-                rare.next_ticket += 1;
-                rare.waiters.push_back(Waiter {
-                    ticket: t,
-                    waker: cx.waker().clone(),
-                });
-                *ticket = Some(t);
-            }
-        }
+        state.wait_in_line(place, cx, ticket);
         drop(state);
         wake_all(receiver);
         Poll::Pending
