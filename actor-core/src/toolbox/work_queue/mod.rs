@@ -57,22 +57,25 @@
 //! # Ok(()) }
 //! ```
 
+mod item;
+
 use std::collections::HashSet;
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 
 pub use super::fifo::WorkId;
-use super::fifo::{Client, Door, Ledger, Refusal};
+use super::fifo::{Client, Ledger, Refusal};
 use super::queue::QueueError;
 use super::queue::{refusal_error, QueueStatus};
 use super::remote::work_queue::RemoteWork;
 use super::Patience;
 use crate::ActorId;
 use crate::{Error, SendError};
+pub use item::WorkItem;
+use item::{acknowledge, Holder};
 
 /// An item as the work queue's actor stores it.
 pub(crate) struct Entry<T> {
@@ -126,20 +129,6 @@ impl<T: Send + 'static> Ledger<Entry<T>> for Leases {
 
     fn acknowledge(&mut self, id: WorkId) -> bool {
         self.held.remove(&id)
-    }
-}
-
-/// Acknowledges item `id` through `door`.
-async fn acknowledge<T>(door: &dyn Door<Entry<T>>, id: WorkId) -> Result<(), QueueError> {
-    let (reply, held) = oneshot::channel();
-    door.acknowledge(id, reply);
-    match held.await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(QueueError::NotTaken {
-            queue: door.id(),
-            item: id,
-        }),
-        Err(_) => Err(Error::Stopped { actor: door.id() }.into()),
     }
 }
 
@@ -336,13 +325,7 @@ impl<T: Send + 'static> WorkQueue<T> {
         };
         Ok(entries
             .into_iter()
-            .map(|entry| WorkItem {
-                id: entry.id,
-                deliveries: entry.deliveries,
-                value: Some(entry.value),
-                holder: holder.clone(),
-                acknowledged: false,
-            })
+            .map(|entry| WorkItem::new(entry, holder.clone()))
             .collect())
     }
 
@@ -388,13 +371,7 @@ impl<T: Send + 'static> WorkQueue<T> {
                 Holder::Remote(remote.clone()),
             ),
         };
-        Ok(WorkItem {
-            id: entry.id,
-            deliveries: entry.deliveries,
-            value: Some(entry.value),
-            holder,
-            acknowledged: false,
-        })
+        Ok(WorkItem::new(entry, holder))
     }
 
     /// Acknowledges the item `id` without its lease, for code that passed the
@@ -485,142 +462,5 @@ impl<T: Send + 'static> WorkQueue<T> {
 
     fn error(&self, why: Refusal, patience: Patience, operation: &'static str) -> QueueError {
         refusal_error(why, self.id(), self.capacity(), patience, operation)
-    }
-}
-
-/// A lease on one item of a [`WorkQueue`]: the item, and the duty to
-/// acknowledge it.
-///
-/// It derefs to the item. [`done`](Self::done) acknowledges it; dropping the
-/// lease any other way (including a panic or a kill of its holder) gives the
-/// item back to the queue, to be delivered again.
-#[must_use = "a work item dropped without `done` is given back and delivered again"]
-pub struct WorkItem<T> {
-    id: WorkId,
-    deliveries: u32,
-    /// `Some` until `Drop` moves it out (an `Option` rather than a
-    /// `ManuallyDrop`, so that the toolbox needs no `unsafe`).
-    value: Option<T>,
-    holder: Holder<T>,
-    acknowledged: bool,
-}
-
-/// Who a work item's lease is held with: the queue's actor here, or the
-/// session of a handle to a queue on another node.
-enum Holder<T> {
-    Here(Arc<dyn Door<Entry<T>>>),
-    Remote(Arc<dyn RemoteWork<T>>),
-}
-
-impl<T> Clone for Holder<T> {
-    fn clone(&self) -> Self {
-        match self {
-            Holder::Here(door) => Holder::Here(door.clone()),
-            Holder::Remote(remote) => Holder::Remote(remote.clone()),
-        }
-    }
-}
-
-impl<T> Holder<T> {
-    fn id(&self) -> ActorId {
-        match self {
-            Holder::Here(door) => door.id(),
-            Holder::Remote(remote) => remote.id(),
-        }
-    }
-}
-
-impl<T: Send + 'static> WorkItem<T> {
-    /// The item's number in its queue (the same on every delivery).
-    pub fn id(&self) -> WorkId {
-        self.id
-    }
-
-    /// How many times the queue has handed this item out, this time included:
-    /// 1 on the first delivery, more when consumers gave it back or failed.
-    pub fn deliveries(&self) -> u32 {
-        self.deliveries
-    }
-
-    /// The id of the queue it came from (its handle's [`WorkQueue::id`]).
-    pub fn queue(&self) -> ActorId {
-        self.holder.id()
-    }
-
-    /// Acknowledges the item: it is processed, and will not be delivered
-    /// again. The item is dropped.
-    ///
-    /// # Errors
-    /// [`QueueError::NotTaken`] if it was already acknowledged by id with
-    /// [`WorkQueue::task_done`]; [`Error::Stopped`] if the queue's actor
-    /// ended.
-    pub async fn done(mut self) -> Result<(), QueueError> {
-        // Set before the ack is sent, so that if this future is dropped
-        // after sending it the item is not also given back.
-        self.acknowledged = true;
-        match &self.holder {
-            Holder::Here(door) => acknowledge(&**door, self.id).await,
-            Holder::Remote(remote) => remote.done(self.id, Some(self.deliveries)).await,
-        }
-    }
-
-    /// Gives the item back now, to be delivered again (to this consumer or
-    /// another): what dropping the lease does, said explicitly.
-    pub fn release(self) {
-        drop(self);
-    }
-}
-
-impl<T> Deref for WorkItem<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        match &self.value {
-            Some(value) => value,
-            None => unreachable!("a work item's value is taken only in its drop"),
-        }
-    }
-}
-
-impl<T> DerefMut for WorkItem<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        match &mut self.value {
-            Some(value) => value,
-            None => unreachable!("a work item's value is taken only in its drop"),
-        }
-    }
-}
-
-impl<T> Drop for WorkItem<T> {
-    fn drop(&mut self) {
-        let Some(value) = self.value.take() else {
-            return;
-        };
-        if self.acknowledged {
-            return;
-        }
-        match &self.holder {
-            // The queue's mailbox is unbounded, and this lease keeps the
-            // queue alive: the message is refused only if the runtime is
-            // shutting down, and then the item goes down with the queue.
-            Holder::Here(door) => door.give_back(Entry {
-                id: self.id,
-                deliveries: self.deliveries,
-                value,
-            }),
-            // The item itself stays on the exporting node.
-            Holder::Remote(remote) => remote.give_back(self.id, self.deliveries),
-        }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for WorkItem<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WorkItem")
-            .field("id", &self.id)
-            .field("deliveries", &self.deliveries)
-            .field("value", &**self)
-            .field("queue", &self.holder.id())
-            .finish()
     }
 }
