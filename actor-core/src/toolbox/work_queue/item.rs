@@ -31,7 +31,7 @@ pub(super) async fn acknowledge<T>(
     }
 }
 
-/// A lease on one item of a [`WorkQueue`]: the item, and the duty to
+/// A lease on one item of a [`WorkQueue`](super::WorkQueue): the item, and the duty to
 /// acknowledge it.
 ///
 /// It derefs to the item. [`done`](Self::done) acknowledges it; dropping the
@@ -98,7 +98,7 @@ impl<T: Send + 'static> WorkItem<T> {
         self.deliveries
     }
 
-    /// The id of the queue it came from (its handle's [`WorkQueue::id`]).
+    /// The id of the queue it came from (its handle's [`WorkQueue::id`](super::WorkQueue::id)).
     pub fn queue(&self) -> ActorId {
         self.holder.id()
     }
@@ -108,7 +108,7 @@ impl<T: Send + 'static> WorkItem<T> {
     ///
     /// # Errors
     /// [`QueueError::NotTaken`] if it was already acknowledged by id with
-    /// [`WorkQueue::task_done`]; [`Error::Stopped`] if the queue's actor
+    /// [`WorkQueue::task_done`](super::WorkQueue::task_done); [`Error::Stopped`] if the queue's actor
     /// ended.
     pub async fn done(mut self) -> Result<(), QueueError> {
         // Set before the ack is sent, so that if this future is dropped
