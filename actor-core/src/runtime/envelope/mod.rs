@@ -107,12 +107,9 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
         // SAFETY: the caller guarantees the pointers are valid and ours alone
         // until the slot empties, which outlasts these borrows.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
-        let future = actor.handle(self.0, ctx);
-        let handled = async move {
-            match CatchPanic(future).await {
-                Ok(_) => Ok(()),
-                Err(panic) => Err(handler_panicked::<M>(&*panic)),
-            }
+        let handled = Handled::<_, M> {
+            future: CatchPanic(actor.handle(self.0, ctx)),
+            reply: None,
         };
         // SAFETY: the future borrows only `actor` and `ctx`, which the caller
         // keeps valid, unmoved and unused until the slot is empty.
@@ -134,25 +131,56 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
         // and ours alone until the slot empties.
         let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
         let Asked(message, reply) = self;
-        let future = actor.handle(message, ctx);
-        // The handler's panic is caught here, while the reply channel is still
-        // in hand, so the asker is told exactly how it failed. The asker may
-        // have given up waiting; that is not an error here.
-        let handled = async move {
-            match CatchPanic(future).await {
-                Ok(answer) => {
-                    let _ = reply.send(Ok(answer));
-                    Ok(())
-                }
-                Err(panic) => {
-                    let failure = handler_panicked::<M>(&*panic);
-                    let _ = reply.send(Err(failure.clone()));
-                    Err(failure)
-                }
-            }
+        let handled = Handled::<_, M> {
+            future: CatchPanic(actor.handle(message, ctx)),
+            reply: Some(reply),
         };
         // SAFETY: as for `Told`: the future borrows only `actor` and `ctx`.
         unsafe { put_traced::<M, _>(slot, handled) };
+    }
+}
+
+/// A handler's future, its panic caught, its answer sent to the asker (if
+/// any): what the handler slot holds. Written by hand, not as an `async`
+/// block: a block that awaits a future it captured keeps room for it twice
+/// (as the capture and as what it awaits), and the handler future holds the
+/// message, so every message would be copied into twice its size.
+struct Handled<F, M: Message> {
+    future: CatchPanic<F>,
+    /// The asker's channel; `None` for a tell. The handler's panic is caught
+    /// while the channel is still in hand, so the asker is told exactly how
+    /// it failed; an asker that gave up waiting is not an error here.
+    reply: Option<ReplySender<M>>,
+}
+
+impl<F: std::future::Future<Output = M::Reply>, M: Message> std::future::Future for Handled<F, M> {
+    type Output = Outcome;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Outcome> {
+        // SAFETY: `future` is structurally pinned: it is never moved out of
+        // `self`, and `Handled` has no `Drop` that could move it; `reply` is
+        // not pinned and is only taken by value.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above, `future` stays where it is while pinned.
+        let future = unsafe { std::pin::Pin::new_unchecked(&mut this.future) };
+        future.poll(cx).map(|outcome| match outcome {
+            Ok(answer) => {
+                if let Some(reply) = this.reply.take() {
+                    let _ = reply.send(Ok(answer));
+                }
+                Ok(())
+            }
+            Err(panic) => {
+                let failure = handler_panicked::<M>(&*panic);
+                if let Some(reply) = this.reply.take() {
+                    let _ = reply.send(Err(failure.clone()));
+                }
+                Err(failure)
+            }
+        })
     }
 }
 
