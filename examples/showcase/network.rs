@@ -1,9 +1,11 @@
 //! Section 15: two nodes. An actor exported by one node is used from
-//! another over QUIC through an ordinary `ActorRef`, as Python's
-//! `multiprocessing.managers.BaseManager` serves queues to other machines;
-//! a node with another cluster key is refused.
+//! another over QUIC through an ordinary `ActorRef`, and a queue through an
+//! ordinary `Queue`, as Python's `multiprocessing.managers.BaseManager`
+//! serves queues to other machines; a node with another cluster key is
+//! refused.
 
 use actor::prelude::*;
+use actor::queue::Queue;
 use serde::{Deserialize, Serialize};
 
 use crate::section;
@@ -59,6 +61,18 @@ pub(crate) async fn two_nodes() -> Result<(), Box<dyn std::error::Error>> {
     if let Err(e) = there.lookup::<Tally>(here.local_addr(), "talley").await {
         println!("lookup(\"talley\") -> {e}");
     }
+    // A queue is one handle type wherever it is: the node that looks it up
+    // gets a Queue<u64>, with the same methods; batches cross in one request.
+    let jobs = Queue::<u64>::bounded(8);
+    here.export_handle("jobs", jobs.clone())?;
+    let remote: Queue<u64> = there.lookup_handle(here.local_addr(), "jobs").await?;
+    remote.put_many(1..=5).await.map_err(|e| e.error)?;
+    remote.put(6).await.map_err(|e| e.error)?;
+    println!(
+        "a Queue<u64> exported as \"jobs\": 6 items put from the other node, capacity {:?} there; taken here: {:?}",
+        remote.capacity(),
+        jobs.get_many(10).await?
+    );
     // The key is never sent: each side proves it holds it, bound to this
     // TLS session, and a node that cannot is refused before anything else.
     let stranger = Node::start(any, ClusterKey::new("a guess")).await?;
