@@ -40,8 +40,13 @@ enum Seen {
 
 /// A serving machine whose actor accepts "a" and "b" (decoded as 'a', 'b').
 fn serving() -> Serving<char> {
+    serving_with(MAX)
+}
+
+/// As [`serving`], with frames of at most `max` bytes.
+fn serving_with(max: usize) -> Serving<char> {
     let mut out = FrameBuffer::default();
-    Opening::new(MAX)
+    Opening::new(max)
         .answer(
             &Open {
                 version: VERSION,
@@ -366,19 +371,7 @@ fn answers_encode_in_order_and_an_oversized_reply_becomes_an_error() {
 #[test]
 fn names_over_the_limit_are_violations_and_logs_show_only_their_start() {
     let long = "x".repeat(crate::proto::MAX_NAME_LEN + 1);
-    let mut out = FrameBuffer::default();
-    let mut machine = Opening::new(4096)
-        .answer(
-            &Open {
-                version: VERSION,
-                name: "n".into(),
-                actor_type: "t".into(),
-            },
-            Some("t"),
-            &mut out,
-        )
-        .expect("opened")
-        .serve();
+    let mut machine = serving_with(4096);
     let fed = machine.feed(&declare(0, &long), &mut |_| Some('a'), &mut |_| {});
     assert!(
         matches!(&fed, Err(Violation::Protocol(why)) if why.contains("limit 256") && why.len() < 200),
