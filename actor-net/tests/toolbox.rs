@@ -693,3 +693,22 @@ async fn a_remote_work_batch_is_leased_and_redelivered_when_its_holder_goes() {
     assert_eq!(got, [("b".to_owned(), 2), ("c".to_owned(), 1)]);
     drop(batch);
 }
+
+#[tokio::test]
+async fn a_remote_batch_too_large_for_one_frame_loses_no_item() {
+    // 40 items of 64 KiB: 2.5 MiB, over the 1 MiB frame limit at once.
+    let local = Queue::<Vec<u8>>::unbounded();
+    let (_server, _node, remote) = remote_queue("big", local.clone()).await;
+    for n in 0..40u8 {
+        local.put(vec![n; 64 * 1024]).await.expect("put");
+    }
+    let mut got = Vec::new();
+    while got.len() < 40 {
+        let batch = within("get_many", remote.get_many(1000))
+            .await
+            .expect("items");
+        assert!(!batch.is_empty());
+        got.extend(batch.into_iter().map(|item| item[0]));
+    }
+    assert_eq!(got, (0..40).collect::<Vec<u8>>(), "every item, in order");
+}

@@ -363,6 +363,24 @@ impl<T: Send + 'static> Queue<T> {
         }
     }
 
+    /// Puts `items`, taken from this queue and not delivered, back at the
+    /// front in their order (a remote session's batch that did not fit its
+    /// answer). A queue that is itself on another node gets them at the back.
+    pub(crate) async fn give_back(&self, items: Vec<T>) {
+        match &self.reach {
+            Reach::Here(client) => {
+                for item in items.into_iter().rev() {
+                    client.door().give_back(item);
+                }
+            }
+            Reach::Remote(remote) => {
+                if let Err(lost) = remote.put_many(items).await {
+                    tracing::warn!(queue = %self.id(), error = %lost.error, count = lost.message.len(), "items of a batch could not be put back");
+                }
+            }
+        }
+    }
+
     /// Takes the item at the front, waiting while the queue is empty.
     /// Consumers waiting for an item are served in the order they came.
     ///

@@ -207,6 +207,12 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Refused> {
         .map_err(|e| Refused::Other(format!("the item does not decode: {e}")))
 }
 
+/// The most bytes of items one batch answer carries: a batch is taken whole
+/// from the queue, and an answer over the frame limit (1 MiB by default)
+/// could not be sent, so the session sends what fits this budget (at least
+/// one item) and gives the rest back to the front of the queue.
+pub(crate) const BATCH_BYTES: usize = 256 * 1024;
+
 /// A remote operation's future, boxed so that a handle can hold its remote
 /// client as a trait object (hiding the serde bounds on its items).
 pub(crate) type Pending<'a, R> = Pin<Box<dyn Future<Output = R> + Send + 'a>>;

@@ -9,7 +9,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::fifo::{self, shared_handlers, Close, Put, PutMany, RemoteFifo, Status};
-use super::{answer, decode, generic_name, request, Pending, Refused, ToolError};
+use super::{
+    answer, decode, encode, generic_name, request, Pending, Refused, ToolError, BATCH_BYTES,
+};
 use crate::queue::{Queue, QueueError, QueueStatus};
 use crate::remote::{Accepts, Exportable, RemoteActor};
 use crate::toolbox::Patience;
@@ -79,7 +81,13 @@ where
             let wait = Patience::Forever;
             let max = u64::try_from(max).unwrap_or(u64::MAX);
             let asked = request(&self.session, GetMany::<T>::new(max), wait).await;
-            answer(asked, self.session.id(), "get_many", wait)
+            let items: Vec<Vec<u8>> =
+                answer::<_, QueueError>(asked, self.session.id(), "get_many", wait)?;
+            let id = self.session.id();
+            items
+                .iter()
+                .map(|item| decode(item).map_err(|r| QueueError::refused(r, id, "get_many", wait)))
+                .collect()
         })
     }
 
@@ -193,8 +201,9 @@ impl<T> GetMany<T> {
     }
 }
 
+/// The items, each encoded, within [`BATCH_BYTES`].
 impl<T: Serialize + DeserializeOwned + Send + 'static> Message for GetMany<T> {
-    type Reply = Result<Vec<T>, Refused>;
+    type Reply = Result<Vec<Vec<u8>>, Refused>;
 }
 
 impl<T: WireName> WireName for GetMany<T> {
@@ -209,9 +218,33 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Handler<GetMany<T>> for Q
         &mut self,
         get: GetMany<T>,
         _ctx: &mut Context<Self>,
-    ) -> Result<Vec<T>, Refused> {
+    ) -> Result<Vec<Vec<u8>>, Refused> {
         let max = usize::try_from(get.max).unwrap_or(usize::MAX);
-        self.queue.get_many(max).await.map_err(|e| e.to_refused())
+        let items = self.queue.get_many(max).await.map_err(|e| e.to_refused())?;
+        let mut encoded = Vec::with_capacity(items.len());
+        let mut bytes = 0;
+        let mut items = items.into_iter();
+        for item in items.by_ref() {
+            match encode(&item) {
+                Ok(e) if encoded.is_empty() || bytes + e.len() <= BATCH_BYTES => {
+                    bytes += e.len();
+                    encoded.push(e);
+                }
+                // Over the budget, or not encodable: this one and the rest
+                // go back, to the front, in order.
+                _ => {
+                    let rest: Vec<T> = std::iter::once(item).chain(items).collect();
+                    self.queue.give_back(rest).await;
+                    break;
+                }
+            }
+        }
+        if encoded.is_empty() {
+            return Err(Refused::Other(
+                "the item at the front does not serialise".to_owned(),
+            ));
+        }
+        Ok(encoded)
     }
 }
 

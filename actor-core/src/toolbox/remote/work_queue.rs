@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::fifo::{self, shared_handlers, Close, Put, PutMany, RemoteFifo, Status};
 use super::ToolError;
-use super::{answer, decode, encode, generic_name, request, wire_names, Pending, Refused};
+use super::{
+    answer, decode, encode, generic_name, request, wire_names, Pending, Refused, BATCH_BYTES,
+};
 use crate::queue::{QueueError, QueueStatus};
 use crate::remote::{Accepts, Exportable, RemoteActor};
 use crate::toolbox::Patience;
@@ -343,10 +345,23 @@ impl<T: Serialize + Send + 'static> Handler<TakeMany> for WorkSession<T> {
         let max = usize::try_from(take.max).unwrap_or(usize::MAX);
         let leases = self.queue.get_many(max).await.map_err(|e| e.to_refused())?;
         let mut taken = Vec::with_capacity(leases.len());
-        for lease in leases {
-            // An item that does not encode goes back (the lease is dropped).
+        let mut bytes = 0;
+        let mut leases = leases.into_iter();
+        for lease in leases.by_ref() {
             match encode(&*lease) {
-                Ok(item) => taken.push(self.hold(lease, item)),
+                Ok(item) if taken.is_empty() || bytes + item.len() <= BATCH_BYTES => {
+                    bytes += item.len();
+                    taken.push(self.hold(lease, item));
+                }
+                // Over the budget: this lease and the rest are dropped, which
+                // gives their items back (the last first, so they keep their
+                // order at the front).
+                Ok(_) => {
+                    let rest: Vec<WorkItem<T>> = std::iter::once(lease).chain(leases).collect();
+                    rest.into_iter().rev().for_each(drop);
+                    break;
+                }
+                // An item that does not encode goes back (the lease is dropped).
                 Err(reason) => {
                     tracing::warn!(item = %lease.id(), %reason, "a work item could not be sent to its remote consumer; it is delivered again")
                 }
