@@ -19,6 +19,21 @@ use crate::context::Context;
 ///     type Reply = u64; // the new balance
 /// }
 /// ```
+///
+/// # Large messages and replies
+///
+/// A message of up to three machine words, or a reply of up to six, costs
+/// no allocation. A larger one is boxed once, when the send starts (a
+/// reply: when the handler returns it), and then moves as a pointer: the
+/// runtime keeps at most one copy of it on a stack at a time. An actor
+/// that answers an inline 512 KiB message with an inline 1 MiB reply runs
+/// on a 1.1 MiB stack (tokio's default is 2 MiB; a hand-written `mpsc` and
+/// `oneshot` server needs 4.1 MiB; see `BENCHMARKS.md`). The copies your
+/// own code makes remain: a value built on the stack is there at least once
+/// where it is built, and the asker above needs 2.1 MiB, nearly all of it
+/// for its own copies of the message and the reply. For messages of
+/// hundreds of kilobytes, prefer a `Vec` or a `Box` inside the message to
+/// an inline array.
 pub trait Message: Send + 'static {
     /// What the handler returns. `()` for messages that are only told.
     type Reply: Send + 'static;

@@ -8,6 +8,7 @@
 //!   hanging.
 //! - [`events`]: logs of what happened, to assert on order and to await.
 //! - [`replies`]: asking from a task of its own, and checking a failure.
+//! - [`large`]: a 512 KiB message and its 1 MiB reply, for stack checks.
 //!
 //! Everything is re-exported at the root, so a test writes
 //! `use actor_test_support::{gate, poll_once};`.
@@ -16,6 +17,7 @@
 
 pub mod events;
 pub mod gates;
+pub mod large;
 pub mod panics;
 pub mod polling;
 pub mod replies;

@@ -22,16 +22,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::oneshot;
-
 use crate::actor::{Actor, MailboxCapacity};
 use crate::actor_ref::ActorRef;
 use crate::error::Error;
 use crate::id::ActorId;
 use crate::message::{Handler, Message};
 use crate::registry;
-use crate::runtime::envelope::{Envelope, Parcel, ReplySender};
+use crate::runtime::envelope::{Envelope, Parcel};
 use crate::runtime::mailbox::Delivery;
+use crate::runtime::reply::{self, ReplyReceiver, ReplySender};
 use crate::runtime::watchers;
 use crate::runtime::Cell;
 use crate::stop::StopReason;
@@ -110,25 +109,25 @@ impl<A: Actor> fmt::Debug for Sealed<A> {
 ///
 /// Dropping it unanswered tells the asker the message was not handled.
 pub struct ReplyTo<M: Message> {
-    sender: ReplySender<M>,
+    sender: ReplySender<M::Reply>,
 }
 
 impl<M: Message> ReplyTo<M> {
     /// A reply channel and the [`Answer`] that receives what is sent on it.
     pub fn channel() -> (Self, Answer<M>) {
-        let (sender, receiver) = oneshot::channel();
+        let (sender, receiver) = reply::channel();
         (ReplyTo { sender }, Answer { receiver })
     }
 
     /// Sends the reply. The asker may have stopped waiting; that is not an error.
     pub fn send(self, reply: M::Reply) {
-        let _ = self.sender.send(Ok(reply));
+        self.sender.send(reply);
     }
 
     /// Tells the asker that its message failed, and why: it gets
     /// [`Error::Failed`] with `reason`.
     pub fn fail(self, reason: StopReason) {
-        let _ = self.sender.send(Err(reason));
+        self.sender.fail(reason);
     }
 
     /// Whether the asker stopped waiting.
@@ -148,7 +147,7 @@ impl<M: Message> fmt::Debug for ReplyTo<M> {
 /// The receiving end of a [`ReplyTo`]: resolves to the reply, to the reason
 /// the handler failed, or to `None` when the message was dropped unanswered.
 pub struct Answer<M: Message> {
-    receiver: oneshot::Receiver<Result<M::Reply, StopReason>>,
+    receiver: ReplyReceiver<M::Reply>,
 }
 
 impl<M: Message> Answer<M> {
@@ -156,12 +155,10 @@ impl<M: Message> Answer<M> {
     ///
     /// # Errors
     /// The answer itself, still pending.
-    pub fn try_take(mut self) -> Result<Option<Result<M::Reply, StopReason>>, Self> {
-        match self.receiver.try_recv() {
-            Ok(answer) => Ok(Some(answer)),
-            Err(oneshot::error::TryRecvError::Closed) => Ok(None),
-            Err(oneshot::error::TryRecvError::Empty) => Err(self),
-        }
+    pub fn try_take(self) -> Result<Option<Result<M::Reply, StopReason>>, Self> {
+        self.receiver
+            .try_take()
+            .map_err(|receiver| Answer { receiver })
     }
 }
 
@@ -169,7 +166,7 @@ impl<M: Message> Future for Answer<M> {
     type Output = Option<Result<M::Reply, StopReason>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.receiver).poll(cx).map(Result::ok)
+        Pin::new(&mut self.receiver).poll(cx)
     }
 }
 

@@ -15,9 +15,11 @@
 
 use std::alloc::{self, Layout};
 use std::future::Future;
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
+use crate::runtime::compact::build_in;
 use crate::stop::StopReason;
 
 /// How handling one message ended: `Err` carries the failure.
@@ -66,21 +68,38 @@ impl HandlerSlot {
         self.occupant.is_none()
     }
 
-    /// Moves `future` into the slot.
+    /// Moves `future` into the slot (the runtime builds its futures in
+    /// place with [`HandlerSlot::put_with`]; tests hand over a future).
     ///
     /// # Safety
     /// Everything `future` borrows must stay valid, unmoved and otherwise
     /// unused until the slot is empty again (the future completed, or
     /// [`HandlerSlot::clear`] ran).
+    #[cfg(test)]
     pub(crate) unsafe fn put<F: Future<Output = Outcome> + Send>(&mut self, future: F) {
+        // SAFETY: the caller upholds the contract for `future`.
+        unsafe { self.put_with(|| future) }
+    }
+
+    /// Builds a future in the slot: `make` runs once the buffer fits, and
+    /// its result is written straight into it, so a future that holds a
+    /// large message is not built on the stack and then copied.
+    ///
+    /// # Safety
+    /// As [`HandlerSlot::put`], for the future `make` returns.
+    pub(crate) unsafe fn put_with<F: Future<Output = Outcome> + Send>(
+        &mut self,
+        make: impl FnOnce() -> F,
+    ) {
         debug_assert!(self.is_empty(), "one handler future at a time");
         let needed = Layout::new::<F>();
         if needed.size() > self.size as usize || needed.align() > self.align as usize {
             self.grow(needed);
         }
-        let place = self.buffer.as_ptr().cast::<F>();
-        // SAFETY: the buffer fits F's size and alignment and is unoccupied.
-        unsafe { place.write(future) };
+        // SAFETY: the buffer fits F's size and alignment and is unoccupied,
+        // and nothing else refers to it.
+        let place = unsafe { &mut *self.buffer.as_ptr().cast::<MaybeUninit<F>>() };
+        build_in(place, make);
         self.occupant = Some(&Table::<F>::OCCUPANT);
     }
 

@@ -9,7 +9,9 @@
 //!    message in a [`Parcel`](envelope::Parcel) and seals it into an
 //!    [`Envelope<A>`](envelope::Envelope): a pointer to a static table of
 //!    operations for that message type plus three words of inline storage, so
-//!    a small message is not boxed ([`send`]).
+//!    a small message is not boxed ([`send`]). A large one is boxed once, when
+//!    the send starts ([`compact`]), and an ask's reply travels the same way
+//!    ([`reply`]), so no stack holds a large message or reply more than once.
 //! 2. The mailbox takes the envelope under one short lock: into its inline
 //!    head slot when empty, else onto its queue; a full bounded mailbox parks
 //!    the sender in a first-come first-served line. The actor's waker is taken
@@ -38,6 +40,9 @@
 //!   message loop touches neither while the slot is occupied, never moves
 //!   them during the run, and empties the slot (dropping the future in place)
 //!   before the actor or context is dropped or moved.
+//! - **Compact values** (`compact.rs`): a value's words hold either the
+//!   value or its box, as the value's size and alignment decide at compile
+//!   time; the words are read back only as the type that wrote them.
 //! - **Envelope** (`envelope/`): the inline storage holds exactly the value
 //!   its operations table was built for; the table's functions are the only
 //!   code that reads it, and each envelope is opened, rejected, discarded or
@@ -49,11 +54,13 @@
 //! - **Panic guard** (`panic_guard.rs`): structural pinning of the wrapped
 //!   future; it is never moved out of its pin.
 //!
-//! These four modules are the only ones allowed `unsafe` (`#[allow(unsafe_code)]`
+//! These five modules are the only ones allowed `unsafe` (`#[allow(unsafe_code)]`
 //! on their `mod` items; the crate denies it). Every `unsafe` block says what
 //! it relies on in a `// SAFETY:` comment.
 
 pub(crate) mod actor_cell;
+#[allow(unsafe_code)]
+pub(crate) mod compact;
 #[allow(unsafe_code)]
 pub(crate) mod envelope;
 #[allow(unsafe_code)]
@@ -64,6 +71,7 @@ pub(crate) mod mailbox;
 pub(crate) mod message_loop;
 #[allow(unsafe_code)]
 pub(crate) mod panic_guard;
+pub(crate) mod reply;
 pub(crate) mod send;
 pub(crate) mod supervised;
 pub(crate) mod task;

@@ -10,23 +10,22 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
-
 use crate::error::{Error, SendError};
 use crate::message::{Handler, Message};
-use crate::runtime::envelope::{Envelope, Parcel};
+use crate::runtime::envelope::{Envelope, Packed};
 use crate::runtime::mailbox::Refused;
+use crate::runtime::reply::{self, ReplyReceiver};
 use crate::runtime::{handling, Cell, Control};
 
 /// Delivery of message type `M` to an actor of unknown type.
 pub(crate) trait MessageSink<M: Message>: Control {
-    fn try_push(&self, parcel: Parcel<M>) -> Result<(), SendError<M>>;
+    fn try_push(&self, packed: Packed<M>) -> Result<(), SendError<M>>;
     fn poll_push(
         &self,
         cx: &mut Context<'_>,
-        parcel: &mut Option<Parcel<M>>,
+        parcel: &mut Option<Packed<M>>,
         ticket: &mut Option<u64>,
-    ) -> Poll<Result<(), Parcel<M>>>;
+    ) -> Poll<Result<(), Packed<M>>>;
     fn leave_line(&self, ticket: u64);
     /// Why a reply will never come, once the actor dropped the message:
     /// ready as soon as the actor has recorded its stop reason.
@@ -34,8 +33,8 @@ pub(crate) trait MessageSink<M: Message>: Control {
 }
 
 impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
-    fn try_push(&self, parcel: Parcel<M>) -> Result<(), SendError<M>> {
-        let refused = match self.mailbox.try_push(Envelope::seal(parcel)) {
+    fn try_push(&self, packed: Packed<M>) -> Result<(), SendError<M>> {
+        let refused = match self.mailbox.try_push(Envelope::seal_packed(packed)) {
             Ok(()) => return Ok(()),
             Err(refused) => refused,
         };
@@ -49,20 +48,16 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
             ),
             Refused::Closed(e) => (e, self.refusal()),
         };
-        let parcel = unseal(envelope);
-        Err(SendError {
-            error,
-            message: parcel.message,
-        })
+        Err(returned(unseal(envelope), error))
     }
 
     fn poll_push(
         &self,
         cx: &mut Context<'_>,
-        parcel: &mut Option<Parcel<M>>,
+        parcel: &mut Option<Packed<M>>,
         ticket: &mut Option<u64>,
-    ) -> Poll<Result<(), Parcel<M>>> {
-        let mut envelope = parcel.take().map(Envelope::seal);
+    ) -> Poll<Result<(), Packed<M>>> {
+        let mut envelope = parcel.take().map(Envelope::seal_packed);
         let polled = self.mailbox.poll_push(cx, &mut envelope, ticket);
         if let Some(waiting) = envelope {
             *parcel = Some(unseal(waiting));
@@ -93,26 +88,38 @@ impl<A: Handler<M>, M: Message> MessageSink<M> for Cell<A> {
 
 /// Takes back a parcel that the mailbox refused or kept waiting: every
 /// envelope handed back to a `MessageSink<M>` was sealed by it from a
-/// `Parcel<M>`, so its type is `M`.
-fn unseal<A: Handler<M>, M: Message>(envelope: Envelope<A>) -> Parcel<M> {
-    match envelope.unseal::<M>() {
-        Ok(parcel) => parcel,
+/// `Packed<M>`, so its type is `M`.
+fn unseal<A: Handler<M>, M: Message>(envelope: Envelope<A>) -> Packed<M> {
+    match envelope.unseal_packed::<M>() {
+        Ok(packed) => packed,
         Err(_) => unreachable!("a sink of M is handed back only the envelopes of M it sealed"),
+    }
+}
+
+/// The error that gives an unsent message back to its sender. Out of line
+/// and cold: unpacking a large message takes room for it on the stack, and
+/// the send path's own frames need none.
+#[cold]
+#[inline(never)]
+fn returned<M: Message>(packed: Packed<M>, error: Error) -> SendError<M> {
+    SendError {
+        error,
+        message: packed.into_parcel().message,
     }
 }
 
 /// Why a parcel was not queued.
 enum Unqueued<M: Message> {
     /// The actor accepts no messages.
-    Refused(Parcel<M>),
+    Refused(Packed<M>),
     /// Its mailbox is full, and the sender is its own handler, which would
     /// wait for itself.
-    OwnMailboxFull(Parcel<M>),
+    OwnMailboxFull(Packed<M>),
 }
 
 impl<M: Message> Unqueued<M> {
     /// The parcel, and the error that says why it was not queued.
-    fn split<S: MessageSink<M> + ?Sized>(self, sink: &S) -> (Parcel<M>, Error) {
+    fn split<S: MessageSink<M> + ?Sized>(self, sink: &S) -> (Packed<M>, Error) {
         match self {
             Unqueued::Refused(parcel) => (parcel, sink.refusal()),
             Unqueued::OwnMailboxFull(parcel) => (parcel, Error::CallingSelf { actor: sink.id() }),
@@ -126,11 +133,12 @@ impl<M: Message> Unqueued<M> {
 /// Written by hand rather than as an `async fn`, as are [`Tell`] and
 /// [`Ask`]: a chain of `async fn`s keeps a copy of the message in each
 /// one's state, and a large message then takes several times its size on
-/// the sender's stack. This holds it once. Dropped while it waits, it gives
-/// up its place in the line (the message is dropped with it).
+/// the sender's stack. This holds it once, packed (boxed if large), from the
+/// moment the send starts. Dropped while it waits, it gives up its place in
+/// the line (the message is dropped with it).
 struct Push<'a, M: Message, S: MessageSink<M> + ?Sized> {
     sink: &'a S,
-    parcel: Option<Parcel<M>>,
+    parcel: Option<Packed<M>>,
     ticket: Option<u64>,
 }
 
@@ -138,10 +146,10 @@ struct Push<'a, M: Message, S: MessageSink<M> + ?Sized> {
 impl<M: Message, S: MessageSink<M> + ?Sized> Unpin for Push<'_, M, S> {}
 
 impl<'a, M: Message, S: MessageSink<M> + ?Sized> Push<'a, M, S> {
-    fn new(sink: &'a S, parcel: Parcel<M>) -> Self {
+    fn new(sink: &'a S, packed: Packed<M>) -> Self {
         Push {
             sink,
-            parcel: Some(parcel),
+            parcel: Some(packed),
             ticket: None,
         }
     }
@@ -179,41 +187,33 @@ impl<M: Message, S: MessageSink<M> + ?Sized> Future for Tell<'_, M, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let push = &mut self.0;
-        push.poll_push(cx).map_err(|unqueued| {
-            let (parcel, error) = unqueued.split(push.sink);
-            SendError {
-                error,
-                message: parcel.message,
+        match push.poll_push(cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(unqueued)) => {
+                let (packed, error) = unqueued.split(push.sink);
+                Poll::Ready(Err(returned(packed, error)))
             }
-        })
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
 pub(crate) fn tell<M: Message, S: MessageSink<M> + ?Sized>(sink: &S, message: M) -> Tell<'_, M, S> {
-    Tell(Push::new(
-        sink,
-        Parcel {
-            message,
-            reply: None,
-        },
-    ))
+    Tell(Push::new(sink, Packed::told(message)))
 }
 
 pub(crate) fn try_tell<M: Message, S: MessageSink<M> + ?Sized>(
     sink: &S,
     message: M,
 ) -> Result<(), SendError<M>> {
-    sink.try_push(Parcel {
-        message,
-        reply: None,
-    })
+    sink.try_push(Packed::told(message))
 }
 
 /// The future of an `ask`: the message until the mailbox takes it, then
 /// the reply channel. Holds the message once (see [`Push`]).
 pub(crate) struct Ask<'a, M: Message, S: MessageSink<M> + ?Sized> {
     push: Push<'a, M, S>,
-    answer: oneshot::Receiver<Result<M::Reply, crate::StopReason>>,
+    answer: ReplyReceiver<M::Reply>,
     /// The message was queued.
     queued: bool,
     /// The message was dropped unhandled: waiting for the actor to say why.
@@ -247,10 +247,10 @@ impl<M: Message, S: MessageSink<M> + ?Sized> Future for Ask<'_, M, S> {
             }
         }
         if !this.unanswered {
-            match Pin::new(&mut this.answer).poll(cx) {
+            match this.answer.poll_packed(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(Ok(reply))) => return Poll::Ready(Ok(reply)),
-                Poll::Ready(Ok(Err(reason))) => {
+                Poll::Ready(Some(Ok(reply))) => return Poll::Ready(Ok(reply.into_inner())),
+                Poll::Ready(Some(Err(reason))) => {
                     return Poll::Ready(Err(Error::Failed {
                         actor: sink.id(),
                         reason,
@@ -258,7 +258,7 @@ impl<M: Message, S: MessageSink<M> + ?Sized> Future for Ask<'_, M, S> {
                 }
                 // The message was dropped unhandled; the actor records why
                 // first.
-                Poll::Ready(Err(_)) => this.unanswered = true,
+                Poll::Ready(None) => this.unanswered = true,
             }
         }
         sink.poll_unanswered(cx).map(Err)
@@ -266,15 +266,9 @@ impl<M: Message, S: MessageSink<M> + ?Sized> Future for Ask<'_, M, S> {
 }
 
 pub(crate) fn ask<M: Message, S: MessageSink<M> + ?Sized>(sink: &S, message: M) -> Ask<'_, M, S> {
-    let (reply, answer) = oneshot::channel();
+    let (reply, answer) = reply::channel();
     Ask {
-        push: Push::new(
-            sink,
-            Parcel {
-                message,
-                reply: Some(reply),
-            },
-        ),
+        push: Push::new(sink, Packed::asked(message, reply)),
         answer,
         queued: false,
         unanswered: false,

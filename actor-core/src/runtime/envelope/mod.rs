@@ -3,42 +3,46 @@
 //! A mailbox holds `Envelope<A>`: a type-erased message for actor `A`, with the
 //! reply channel when it was sent by `ask`. A message of up to three machine
 //! words (two for an ask) is stored inside the envelope itself; a larger one is
-//! boxed. Opening an envelope builds the handler's future in the actor's
-//! [`HandlerSlot`], so a small message reaches its handler without allocating.
+//! boxed ([`Compact`]). Opening an envelope builds the handler's future in
+//! the actor's [`HandlerSlot`], so a small message reaches its handler
+//! without allocating.
+//!
+//! A sender packs its message once, when the send starts ([`Packed`]): the
+//! mailbox then takes, refuses or hands back the same words, and a large
+//! message is never copied again until its handler takes it.
 
 use std::any::TypeId;
 use std::marker::PhantomData;
 use std::mem::{self, MaybeUninit};
-use std::ptr::NonNull;
-
-use tokio::sync::oneshot;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::task::Poll;
 
 use crate::actor::Actor;
 use crate::context::Context;
 use crate::message::{Handler, Message};
+use crate::runtime::compact::{build_in, Compact, Words};
 use crate::runtime::handler_slot::{HandlerSlot, Outcome};
-use crate::runtime::panic_guard::CatchPanic;
+use crate::runtime::reply::ReplySender;
 use crate::stop::StopReason;
 
 /// Words of inline storage in an envelope.
 const INLINE_WORDS: usize = 3;
-type Storage = MaybeUninit<[usize; INLINE_WORDS]>;
+type Storage = Words<INLINE_WORDS>;
 
-/// Where an ask's answer goes: the reply, or the failure of the handler that
-/// was computing it.
-pub(crate) type ReplySender<M> = oneshot::Sender<Result<<M as Message>::Reply, StopReason>>;
+/// Contents `C` in an envelope's storage.
+type Stored<C> = Compact<C, INLINE_WORDS>;
 
 /// A message on its way to a handler: the message and, for an ask, where the
 /// reply goes.
 pub(crate) struct Parcel<M: Message> {
     pub(crate) message: M,
-    pub(crate) reply: Option<ReplySender<M>>,
+    pub(crate) reply: Option<ReplySender<M::Reply>>,
 }
 
 /// How a told message (no reply channel) is stored.
 struct Told<M>(M);
 /// How an asked message is stored.
-struct Asked<M: Message>(M, ReplySender<M>);
+struct Asked<M: Message>(M, ReplySender<M::Reply>);
 
 /// What the envelope's contents can do, whatever their type.
 ///
@@ -50,14 +54,14 @@ struct Asked<M: Message>(M, ReplySender<M>);
 /// supertrait: a cycle rustc reports as an overflow (E0275). Without the
 /// bound the cycle is one of auto traits only, which rustc accepts.
 struct Operations<A> {
-    /// Moves the contents out and installs the handler future in the slot.
+    /// Takes the contents and installs the handler future in the slot.
     /// The context is a `*mut Context<A>`, erased: naming `Context<A>` here
     /// would need the `A: Actor` bound this struct must not have.
-    open: unsafe fn(NonNull<u8>, *mut A, *mut (), &mut HandlerSlot),
+    open: unsafe fn(Storage, *mut A, *mut (), &mut HandlerSlot),
     /// Drops the contents unopened.
-    discard: unsafe fn(NonNull<u8>),
+    discard: unsafe fn(Storage),
     /// Drops the contents unopened, failing an ask with the reason.
-    reject: unsafe fn(NonNull<u8>, StopReason),
+    reject: unsafe fn(Storage, StopReason),
     /// The message type's name, for tracing.
     message_name: fn() -> &'static str,
     /// The message type, for code that opens envelopes by type (proxies).
@@ -85,15 +89,27 @@ trait Contents<A: Actor>: Sized + Send + 'static {
     const TYPE: fn() -> TypeId;
     const ASKED: bool;
 
-    /// Drops the contents; an asker is told the message failed with `reason`.
-    fn reject(self, reason: StopReason);
-
-    /// Builds the handler future for these contents.
+    /// Drops the contents at `place` in place; an asker is told the
+    /// message failed with `reason`.
     ///
     /// # Safety
-    /// See [`HandlerSlot::put`]: `actor` and `ctx` must stay valid and unused
-    /// until the slot is empty.
-    unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot);
+    /// As for [`Contents::install`]'s `place`.
+    unsafe fn reject(place: *mut Self, reason: StopReason);
+
+    /// Builds the handler future for the contents at `place`, moving each
+    /// field out once, straight into the handler's call (moving the
+    /// contents out whole first would copy a large message onto the stack).
+    ///
+    /// # Safety
+    /// `place` holds live contents, which this takes: the caller frees
+    /// their memory without dropping them. And as [`HandlerSlot::put`]:
+    /// `actor` and `ctx` must stay valid and unused until the slot is empty.
+    unsafe fn install(
+        place: *mut Self,
+        actor: *mut A,
+        ctx: *mut Context<A>,
+        slot: &mut HandlerSlot,
+    );
 }
 
 impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
@@ -101,19 +117,20 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
     const TYPE: fn() -> TypeId = TypeId::of::<M>;
     const ASKED: bool = false;
 
-    fn reject(self, _reason: StopReason) {}
+    unsafe fn reject(place: *mut Self, _reason: StopReason) {
+        // SAFETY: the caller hands over live contents, dropped once, here.
+        unsafe { std::ptr::drop_in_place(place) }
+    }
 
-    unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        // SAFETY: the caller guarantees the pointers are valid and ours alone
-        // until the slot empties, which outlasts these borrows.
-        let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
-        let handled = Handled::<_, M> {
-            future: CatchPanic(actor.handle(self.0, ctx)),
-            reply: None,
-        };
-        // SAFETY: the future borrows only `actor` and `ctx`, which the caller
-        // keeps valid, unmoved and unused until the slot is empty.
-        unsafe { put_traced::<M, _>(slot, handled) };
+    unsafe fn install(
+        place: *mut Self,
+        actor: *mut A,
+        ctx: *mut Context<A>,
+        slot: &mut HandlerSlot,
+    ) {
+        // SAFETY: the caller guarantees live contents at `place`, taken
+        // here, and upholds `install`'s contract for the rest.
+        unsafe { install(std::ptr::addr_of!((*place).0), None, actor, ctx, slot) }
     }
 }
 
@@ -122,21 +139,76 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
     const TYPE: fn() -> TypeId = TypeId::of::<M>;
     const ASKED: bool = true;
 
-    fn reject(self, reason: StopReason) {
-        let _ = self.1.send(Err(reason));
+    unsafe fn reject(place: *mut Self, reason: StopReason) {
+        // SAFETY: the caller hands over live contents: the reply channel is
+        // taken and the message dropped, each once.
+        let reply = unsafe {
+            let reply = std::ptr::addr_of!((*place).1).read();
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*place).0));
+            reply
+        };
+        reply.fail(reason);
     }
 
-    unsafe fn install(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        // SAFETY: as for `Told`: the caller guarantees the pointers are valid
-        // and ours alone until the slot empties.
-        let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
-        let Asked(message, reply) = self;
-        let handled = Handled::<_, M> {
-            future: CatchPanic(actor.handle(message, ctx)),
-            reply: Some(reply),
-        };
-        // SAFETY: as for `Told`: the future borrows only `actor` and `ctx`.
-        unsafe { put_traced::<M, _>(slot, handled) };
+    unsafe fn install(
+        place: *mut Self,
+        actor: *mut A,
+        ctx: *mut Context<A>,
+        slot: &mut HandlerSlot,
+    ) {
+        // SAFETY: as for `Told`; each field is taken once.
+        unsafe {
+            let reply = std::ptr::addr_of!((*place).1).read();
+            install(
+                std::ptr::addr_of!((*place).0),
+                Some(reply),
+                actor,
+                ctx,
+                slot,
+            )
+        }
+    }
+}
+
+/// Builds the handler future for the message at `message` in `slot`,
+/// inside a `message` span when tracing wants one. The message is read
+/// where the handler's call takes it, and the future is built where it
+/// will be polled, so a large message is on the stack once, briefly.
+///
+/// # Safety
+/// `message` points to a live message, which this takes (the caller frees
+/// its memory without dropping it; if this panics, it is leaked). And as
+/// [`HandlerSlot::put`]: `actor` and `ctx` must stay valid and unused
+/// until the slot is empty.
+// Inlined into `open`: one call per message fewer on the hot path.
+#[inline(always)]
+unsafe fn install<A: Handler<M>, M: Message>(
+    message: *const M,
+    reply: Option<ReplySender<M::Reply>>,
+    actor: *mut A,
+    ctx: *mut Context<A>,
+    slot: &mut HandlerSlot,
+) {
+    // SAFETY: the caller guarantees the pointers are valid and ours alone
+    // until the slot empties, which outlasts these borrows.
+    let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
+    let handled = || Handled::<_, M> {
+        // SAFETY: the caller hands over the message, read once, here.
+        future: actor.handle(unsafe { message.read() }, ctx),
+        reply,
+        polled: MaybeUninit::uninit(),
+    };
+    // The span lives in the slot, not in every actor, and costs nothing
+    // when tracing does not want it.
+    let span = tracing::trace_span!("message", message = std::any::type_name::<M>());
+    // SAFETY: the future borrows only `actor` and `ctx`, which the caller
+    // keeps valid, unmoved and unused until the slot is empty.
+    unsafe {
+        if span.is_disabled() {
+            slot.put_with(handled);
+        } else {
+            slot.put_with(|| tracing::Instrument::instrument(handled(), span));
+        }
     }
 }
 
@@ -145,12 +217,21 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
 /// block: a block that awaits a future it captured keeps room for it twice
 /// (as the capture and as what it awaits), and the handler future holds the
 /// message, so every message would be copied into twice its size.
+///
+/// The answer is sent from inside the catch, so the only copy of a large
+/// reply on the stack is the one the handler's `poll` returns (a catch that
+/// returned the answer would hold it twice: `catch_unwind` moves its result).
 struct Handled<F, M: Message> {
-    future: CatchPanic<F>,
+    future: F,
     /// The asker's channel; `None` for a tell. The handler's panic is caught
     /// while the channel is still in hand, so the asker is told exactly how
     /// it failed; an asker that gave up waiting is not an error here.
-    reply: Option<ReplySender<M>>,
+    reply: Option<ReplySender<M::Reply>>,
+    /// Where each poll of the handler's future writes its result: here in
+    /// the slot rather than on the stack, so that a large reply is on the
+    /// stack only where the handler's own code puts it. Uninitialised
+    /// between polls: a ready answer is taken at once.
+    polled: MaybeUninit<Poll<M::Reply>>,
 }
 
 impl<F: std::future::Future<Output = M::Reply>, M: Message> std::future::Future for Handled<F, M> {
@@ -161,26 +242,39 @@ impl<F: std::future::Future<Output = M::Reply>, M: Message> std::future::Future 
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Outcome> {
         // SAFETY: `future` is structurally pinned: it is never moved out of
-        // `self`, and `Handled` has no `Drop` that could move it; `reply` is
-        // not pinned and is only taken by value.
+        // `self`, and `Handled` has no `Drop` that could move it; `reply` and
+        // `polled` are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
+        let (reply, polled) = (&mut this.reply, &mut this.polled);
         // SAFETY: as above, `future` stays where it is while pinned.
         let future = unsafe { std::pin::Pin::new_unchecked(&mut this.future) };
-        future.poll(cx).map(|outcome| match outcome {
-            Ok(answer) => {
-                if let Some(reply) = this.reply.take() {
-                    let _ = reply.send(Ok(answer));
-                }
-                Ok(())
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            build_in(polled, || future.poll(cx));
+            // SAFETY: just written.
+            let Poll::Ready(answer) = (unsafe { polled.assume_init_mut() }) else {
+                return Poll::Pending;
+            };
+            let answer: *mut M::Reply = answer;
+            match reply.take() {
+                // SAFETY: the answer is taken once, here; `polled` counts as
+                // uninitialised from now on.
+                Some(reply) => reply.send_packed(unsafe { Compact::take_from(answer) }),
+                // SAFETY: as above: dropped once, here.
+                None => unsafe { std::ptr::drop_in_place(answer) },
             }
+            Poll::Ready(())
+        }));
+        match caught {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
             Err(panic) => {
                 let failure = handler_panicked::<M>(&*panic);
                 if let Some(reply) = this.reply.take() {
-                    let _ = reply.send(Err(failure.clone()));
+                    reply.fail(failure.clone());
                 }
-                Err(failure)
+                Poll::Ready(Err(failure))
             }
-        })
+        }
     }
 }
 
@@ -189,97 +283,117 @@ fn handler_panicked<M>(panic: &(dyn std::any::Any + Send)) -> StopReason {
     StopReason::from_panic(&place, panic)
 }
 
-/// Puts a handler future in the slot, inside a `message` span when tracing
-/// wants one (the span then lives in the slot, not in every actor).
-///
-/// # Safety
-/// As [`HandlerSlot::put`].
-unsafe fn put_traced<M, F: std::future::Future<Output = Outcome> + Send>(
-    slot: &mut HandlerSlot,
-    future: F,
-) {
-    let span = tracing::trace_span!("message", message = std::any::type_name::<M>());
-    if span.is_disabled() {
-        // SAFETY: the caller upholds `HandlerSlot::put`'s contract for `future`.
-        unsafe { slot.put(future) };
-    } else {
-        // SAFETY: as above; the span adds no borrow.
-        unsafe { slot.put(tracing::Instrument::instrument(future, span)) };
-    }
-}
-
-/// The operation tables, one per (actor, contents, inline or boxed).
+/// The operation table for each (actor, contents) pair.
 struct Table<A, C>(PhantomData<(A, C)>);
 
 impl<A: Actor, C: Contents<A>> Table<A, C> {
-    const FITS: bool = mem::size_of::<C>() <= mem::size_of::<Storage>()
-        && mem::align_of::<C>() <= mem::align_of::<Storage>();
-
-    const INLINE: Operations<A> = Operations {
-        open: open_inline::<A, C>,
-        discard: discard_inline::<C>,
-        reject: reject_inline::<A, C>,
-        message_name: C::NAME,
-        message_type: C::TYPE,
-        asked: C::ASKED,
-    };
-
-    const BOXED: Operations<A> = Operations {
-        open: open_boxed::<A, C>,
-        discard: discard_boxed::<C>,
-        reject: reject_boxed::<A, C>,
+    const OPERATIONS: Operations<A> = Operations {
+        open: open::<A, C>,
+        discard: discard::<C>,
+        reject: reject::<A, C>,
         message_name: C::NAME,
         message_type: C::TYPE,
         asked: C::ASKED,
     };
 }
 
-unsafe fn open_inline<A: Actor, C: Contents<A>>(
-    place: NonNull<u8>,
+unsafe fn open<A: Actor, C: Contents<A>>(
+    storage: Storage,
     actor: *mut A,
     ctx: *mut (),
     slot: &mut HandlerSlot,
 ) {
-    // SAFETY: the caller guarantees `place` holds a C written inline by
-    // `Envelope::store` and not read before; it is read once, here.
-    let contents = unsafe { place.as_ptr().cast::<C>().read() };
-    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers;
-    // `ctx` is the `*mut Context<A>` that `Envelope::open` erased.
-    unsafe { contents.install(actor, ctx.cast::<Context<A>>(), slot) }
+    // SAFETY: the caller guarantees `storage` holds the `Stored<C>` the
+    // table was chosen for, taken once.
+    let stored = unsafe { Stored::<C>::from_raw(storage) };
+    let ctx = ctx.cast::<Context<A>>();
+    // SAFETY: `install` takes the whole contents; the caller upholds
+    // `Envelope::open`'s contract for the pointers (`ctx` is the
+    // `*mut Context<A>` that it erased).
+    unsafe { stored.take_in_place(|contents| C::install(contents, actor, ctx, slot)) }
 }
 
-unsafe fn discard_inline<C>(place: NonNull<u8>) {
-    // SAFETY: the caller guarantees `place` holds a live C, dropped once.
-    unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<C>()) }
+unsafe fn discard<C>(storage: Storage) {
+    // SAFETY: the caller guarantees `storage` holds a live `Stored<C>`,
+    // taken once; dropping it drops the contents.
+    drop(unsafe { Stored::<C>::from_raw(storage) });
 }
 
-unsafe fn reject_inline<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
-    // SAFETY: the caller guarantees `place` holds a live C, read once.
-    unsafe { place.as_ptr().cast::<C>().read() }.reject(reason);
+unsafe fn reject<A: Actor, C: Contents<A>>(storage: Storage, reason: StopReason) {
+    // SAFETY: as for `discard`; `reject` takes the whole contents.
+    unsafe { Stored::<C>::from_raw(storage).take_in_place(|contents| C::reject(contents, reason)) }
 }
 
-unsafe fn reject_boxed<A: Actor, C: Contents<A>>(place: NonNull<u8>, reason: StopReason) {
-    // SAFETY: the caller guarantees `place` holds a live `Box<C>`, read once.
-    unsafe { place.as_ptr().cast::<Box<C>>().read() }.reject(reason);
+/// A parcel packed in the form an envelope stores it, before it is sealed
+/// for a particular actor: a sender packs its message once, and sealing,
+/// refusal and waiting in line then move these few words, not the message.
+pub(crate) struct Packed<M: Message>(Pack<M>);
+
+enum Pack<M: Message> {
+    Told(Stored<Told<M>>),
+    Asked(Stored<Asked<M>>),
 }
 
-unsafe fn open_boxed<A: Actor, C: Contents<A>>(
-    place: NonNull<u8>,
-    actor: *mut A,
-    ctx: *mut (),
-    slot: &mut HandlerSlot,
-) {
-    // SAFETY: the caller guarantees `place` holds a `Box<C>` written by
-    // `Envelope::store` and not read before; it is read once, here.
-    let contents = unsafe { place.as_ptr().cast::<Box<C>>().read() };
-    // SAFETY: the caller upholds `Envelope::open`'s contract for the pointers;
-    // `ctx` is the `*mut Context<A>` that `Envelope::open` erased.
-    unsafe { (*contents).install(actor, ctx.cast::<Context<A>>(), slot) }
-}
+impl<M: Message> Packed<M> {
+    /// Packs a parcel (boxing a large message, once).
+    pub(crate) fn new(parcel: Parcel<M>) -> Self {
+        match parcel.reply {
+            None => Self::told(parcel.message),
+            Some(reply) => Self::asked(parcel.message, reply),
+        }
+    }
 
-unsafe fn discard_boxed<C>(place: NonNull<u8>) {
-    // SAFETY: the caller guarantees `place` holds a live `Box<C>`, dropped once.
-    unsafe { std::ptr::drop_in_place(place.as_ptr().cast::<Box<C>>()) }
+    /// Packs a told message. A large one is written straight into its box,
+    /// field by field: building the contents first would put a copy of the
+    /// message on the stack.
+    pub(crate) fn told(message: M) -> Self {
+        if Stored::<Told<M>>::FITS {
+            return Packed(Pack::Told(Compact::new(Told(message))));
+        }
+        let mut boxed = Box::<Told<M>>::new_uninit();
+        let place = boxed.as_mut_ptr();
+        // SAFETY: `place` is valid for writes; `Told`'s one field is
+        // written, which initialises the whole value.
+        let boxed = unsafe {
+            std::ptr::addr_of_mut!((*place).0).write(message);
+            boxed.assume_init()
+        };
+        Packed(Pack::Told(Compact::from_box(boxed)))
+    }
+
+    /// Packs an asked message with its reply channel, as [`Packed::told`].
+    pub(crate) fn asked(message: M, reply: ReplySender<M::Reply>) -> Self {
+        if Stored::<Asked<M>>::FITS {
+            return Packed(Pack::Asked(Compact::new(Asked(message, reply))));
+        }
+        let mut boxed = Box::<Asked<M>>::new_uninit();
+        let place = boxed.as_mut_ptr();
+        // SAFETY: `place` is valid for writes; both of `Asked`'s fields
+        // are written, which initialises the whole value.
+        let boxed = unsafe {
+            std::ptr::addr_of_mut!((*place).0).write(message);
+            std::ptr::addr_of_mut!((*place).1).write(reply);
+            boxed.assume_init()
+        };
+        Packed(Pack::Asked(Compact::from_box(boxed)))
+    }
+
+    /// Unpacks the parcel.
+    pub(crate) fn into_parcel(self) -> Parcel<M> {
+        match self.0 {
+            Pack::Told(told) => Parcel {
+                message: told.into_inner().0,
+                reply: None,
+            },
+            Pack::Asked(asked) => {
+                let Asked(message, reply) = asked.into_inner();
+                Parcel {
+                    message,
+                    reply: Some(reply),
+                }
+            }
+        }
+    }
 }
 
 impl<A: Actor> Envelope<A> {
@@ -288,27 +402,23 @@ impl<A: Actor> Envelope<A> {
     where
         A: Handler<M>,
     {
-        match parcel.reply {
-            None => Self::store(Told(parcel.message)),
-            Some(reply) => Self::store(Asked(parcel.message, reply)),
-        }
+        Self::seal_packed(Packed::new(parcel))
     }
 
-    fn store<C: Contents<A>>(contents: C) -> Self {
-        let mut storage = Storage::uninit();
-        let place = storage.as_mut_ptr().cast::<u8>();
-        let operations: &'static Operations<A> = if Table::<A, C>::FITS {
-            // SAFETY: FITS checked size and alignment.
-            unsafe { place.cast::<C>().write(contents) };
-            &Table::<A, C>::INLINE
-        } else {
-            // SAFETY: a Box is one word, aligned to a word.
-            unsafe { place.cast::<Box<C>>().write(Box::new(contents)) };
-            &Table::<A, C>::BOXED
-        };
-        Envelope {
-            operations,
-            storage,
+    /// Seals a packed parcel for actor `A`, without moving its message.
+    pub(crate) fn seal_packed<M: Message>(packed: Packed<M>) -> Self
+    where
+        A: Handler<M>,
+    {
+        match packed.0 {
+            Pack::Told(told) => Envelope {
+                operations: &Table::<A, Told<M>>::OPERATIONS,
+                storage: told.into_raw(),
+            },
+            Pack::Asked(asked) => Envelope {
+                operations: &Table::<A, Asked<M>>::OPERATIONS,
+                storage: asked.into_raw(),
+            },
         }
     }
 
@@ -321,32 +431,35 @@ impl<A: Actor> Envelope<A> {
     where
         A: Handler<M>,
     {
+        self.unseal_packed().map(Packed::into_parcel)
+    }
+
+    /// Takes the packed parcel back out, if the envelope holds an `M`,
+    /// without moving the message; otherwise hands the envelope back.
+    ///
+    /// # Errors
+    /// The envelope itself, unopened, when its message is not an `M`.
+    pub(crate) fn unseal_packed<M: Message>(self) -> Result<Packed<M>, Self>
+    where
+        A: Handler<M>,
+    {
         // The one check: the contents are a `Told<M'>` or an `Asked<M'>` for
         // the `M'` whose `TypeId` the table records.
         if self.message_type() != TypeId::of::<M>() {
             return Err(self);
         }
-        let mut this = mem::ManuallyDrop::new(self);
-        let place = this.storage.as_mut_ptr().cast::<u8>();
-        let parcel = if this.operations.asked {
-            // SAFETY: the message type is `M` (checked above) and the table is
-            // an `Asked` one, so `store` wrote an `Asked<M>`, inline or boxed
-            // as `Table::<A, Asked<M>>::FITS` says, which is what `take`
-            // reads. `this` is never dropped, so the contents are read once.
-            let Asked(message, reply) = unsafe { take::<A, Asked<M>>(place) };
-            Parcel {
-                message,
-                reply: Some(reply),
+        let asked = self.operations.asked;
+        let storage = self.into_storage();
+        // SAFETY: the message type is `M` (checked above), and the table says
+        // whether `seal_packed` stored an `Asked<M>` or a `Told<M>`; the
+        // storage is taken out of the envelope once.
+        Ok(Packed(unsafe {
+            if asked {
+                Pack::Asked(Stored::from_raw(storage))
+            } else {
+                Pack::Told(Stored::from_raw(storage))
             }
-        } else {
-            // SAFETY: as above, for a `Told<M>`.
-            let Told(message) = unsafe { take::<A, Told<M>>(place) };
-            Parcel {
-                message,
-                reply: None,
-            }
-        };
-        Ok(parcel)
+        }))
     }
 
     /// The message type's name (a function, to keep it one word where stored).
@@ -366,11 +479,11 @@ impl<A: Actor> Envelope<A> {
 
     /// Drops the message unhandled; an asker gets `reason` as the failure.
     pub(crate) fn reject(self, reason: StopReason) {
-        let mut this = mem::ManuallyDrop::new(self);
-        let place = NonNull::from(&mut this.storage).cast::<u8>();
-        // SAFETY: `operations` was built for the contents in `storage`; they
-        // are taken once and `this` is never dropped.
-        unsafe { (this.operations.reject)(place, reason) }
+        let reject = self.operations.reject;
+        let storage = self.into_storage();
+        // SAFETY: `operations` was built for the contents in `storage`,
+        // which are taken out of the envelope once.
+        unsafe { reject(storage, reason) }
     }
 
     /// Opens the envelope: builds the handler future for its message in `slot`.
@@ -379,36 +492,34 @@ impl<A: Actor> Envelope<A> {
     /// `actor` and `ctx` must stay valid, unmoved and otherwise unused until
     /// `slot` is empty again.
     pub(crate) unsafe fn open(self, actor: *mut A, ctx: *mut Context<A>, slot: &mut HandlerSlot) {
-        let mut this = mem::ManuallyDrop::new(self);
-        let place = NonNull::from(&mut this.storage).cast::<u8>();
-        // SAFETY: `operations` was built for the contents in `storage`; they
-        // are opened once and `this` is never dropped. The caller upholds the
+        let open = self.operations.open;
+        let storage = self.into_storage();
+        // SAFETY: `operations` was built for the contents in `storage`,
+        // which are taken out of the envelope once. The caller upholds the
         // contract for `actor` and `ctx`.
-        unsafe { (this.operations.open)(place, actor, ctx.cast::<()>(), slot) }
+        unsafe { open(storage, actor, ctx.cast::<()>(), slot) }
     }
 }
 
-/// Reads contents of type C out of storage, inline or boxed as C's size says.
-///
-/// # Safety
-/// `place` holds a live C as `Envelope::store` wrote it; it is read once.
-unsafe fn take<A: Actor, C: Contents<A>>(place: *mut u8) -> C {
-    if Table::<A, C>::FITS {
-        // SAFETY: the caller guarantees a C; `store` wrote it inline since it fits.
-        unsafe { place.cast::<C>().read() }
-    } else {
-        // SAFETY: the caller guarantees a C; `store` boxed it since it does not fit.
-        *unsafe { place.cast::<Box<C>>().read() }
+impl<A: 'static> Envelope<A> {
+    /// The contents' words, the envelope forgotten: whoever takes them owns
+    /// the contents.
+    fn into_storage(self) -> Storage {
+        let this = mem::ManuallyDrop::new(self);
+        // SAFETY: a bitwise copy of the words out of an envelope that is
+        // never dropped: the contents keep exactly one owner.
+        unsafe { std::ptr::read(&this.storage) }
     }
 }
 
 impl<A: 'static> Drop for Envelope<A> {
     fn drop(&mut self) {
-        let place = NonNull::from(&mut self.storage).cast::<u8>();
+        // SAFETY: a bitwise copy of the words, which this drop consumes.
+        let storage = unsafe { std::ptr::read(&self.storage) };
         // SAFETY: `operations` was built for the contents in `storage`, and an
         // envelope that is dropped was never opened, rejected or unsealed (those
-        // wrap it in `ManuallyDrop`), so they are still live.
-        unsafe { (self.operations.discard)(place) }
+        // take its storage and forget it), so they are still live.
+        unsafe { (self.operations.discard)(storage) }
     }
 }
 

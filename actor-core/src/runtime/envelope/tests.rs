@@ -7,10 +7,9 @@ use std::cell::Cell as StdCell;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
-use tokio::sync::oneshot::error::TryRecvError;
-
 use super::*;
 use crate::id::ActorId;
+use crate::runtime::reply::{self, ReplyReceiver};
 use crate::runtime::Cell;
 
 thread_local! {
@@ -114,7 +113,7 @@ type Zst = Msg<()>;
 type Over = Msg<Aligned>;
 
 fn fits<C: Contents<Probe>>() -> bool {
-    Table::<Probe, C>::FITS
+    Stored::<C>::FITS
 }
 
 #[test]
@@ -174,21 +173,25 @@ where
     })
 }
 
-fn asked<M: Message>(
-    message: M,
-) -> (
-    Envelope<Probe>,
-    oneshot::Receiver<Result<M::Reply, StopReason>>,
-)
+fn asked<M: Message>(message: M) -> (Envelope<Probe>, ReplyReceiver<M::Reply>)
 where
     Probe: Handler<M>,
 {
-    let (reply, answer) = oneshot::channel();
+    let (reply, answer) = reply::channel();
     let envelope = Envelope::seal(Parcel {
         message,
         reply: Some(reply),
     });
     (envelope, answer)
+}
+
+/// What the asker has been told, which must be something by now: the reply,
+/// the failure, or `None` when the message was dropped unanswered.
+fn told_asker<R>(answer: ReplyReceiver<R>) -> Option<Result<R, StopReason>> {
+    match answer.try_take() {
+        Ok(told) => told,
+        Err(_) => panic!("the asker is still waiting"),
+    }
 }
 
 /// Every path, for one message type.
@@ -213,10 +216,10 @@ where
     assert_eq!(drops(), start + 1);
 
     // Asked, opened: the asker gets the reply.
-    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    let (envelope, answer) = asked(Msg::<P>::new(7));
     assert!(envelope.is_asked());
     assert_eq!(harness.open(envelope), Ok(()));
-    assert_eq!(answer.try_recv(), Ok(Ok(expected)));
+    assert_eq!(told_asker(answer), Some(Ok(expected)));
     assert_eq!(harness.actor.messages, 2);
     assert_eq!(drops(), start + 2);
 
@@ -225,9 +228,9 @@ where
     assert_eq!(drops(), start + 3);
 
     // Asked, rejected: the asker gets the reason.
-    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    let (envelope, answer) = asked(Msg::<P>::new(7));
     envelope.reject(StopReason::failed("refused"));
-    assert_eq!(answer.try_recv(), Ok(Err(StopReason::failed("refused"))));
+    assert_eq!(told_asker(answer), Some(Err(StopReason::failed("refused"))));
     assert_eq!(drops(), start + 4);
 
     // Told, discarded (say, with the mailbox).
@@ -235,9 +238,9 @@ where
     assert_eq!(drops(), start + 5);
 
     // Asked, discarded: the asker's channel closes.
-    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    let (envelope, answer) = asked(Msg::<P>::new(7));
     drop(envelope);
-    assert_eq!(answer.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(told_asker(answer), None);
     assert_eq!(drops(), start + 6);
 
     assert_eq!(
@@ -256,7 +259,7 @@ where
     drop(parcel);
     assert_eq!(drops(), start + 7);
 
-    let (envelope, mut answer) = asked(Msg::<P>::new(7));
+    let (envelope, answer) = asked(Msg::<P>::new(7));
     let parcel = envelope
         .unseal::<Msg<P>>()
         .unwrap_or_else(|_| panic!("unsealed as its own type"));
@@ -264,8 +267,8 @@ where
     let reply = parcel
         .reply
         .expect("an asked parcel keeps its reply channel");
-    reply.send(Ok(3)).expect("the asker is waiting");
-    assert_eq!(answer.try_recv(), Ok(Ok(3)));
+    reply.send(3);
+    assert_eq!(told_asker(answer), Some(Ok(3)));
     drop(parcel.message);
     assert_eq!(drops(), start + 8);
 }
@@ -300,23 +303,21 @@ where
     assert_eq!(harness.actor.handled, expected);
     assert_eq!(drops(), start + 1);
 
-    let (envelope, mut answer) = asked(Msg::<P>::new(5));
+    let (envelope, answer) = asked(Msg::<P>::new(5));
     let envelope = match envelope.unseal::<Msg<Q>>() {
         Ok(_) => panic!("unsealed as the wrong type"),
         Err(envelope) => envelope,
     };
     assert!(envelope.is_asked());
-    assert_eq!(
-        answer.try_recv(),
-        Err(TryRecvError::Empty),
-        "the asker still waits"
-    );
+    let Err(answer) = answer.try_take() else {
+        panic!("the asker should still wait");
+    };
     let parcel = envelope
         .unseal::<Msg<P>>()
         .unwrap_or_else(|_| panic!("unsealed as its own type"));
     assert_eq!(parcel.message.payload.value(), expected);
     drop(parcel);
-    assert_eq!(answer.try_recv(), Err(TryRecvError::Closed));
+    assert_eq!(told_asker(answer), None);
     assert_eq!(drops(), start + 2);
 }
 
@@ -348,10 +349,54 @@ impl Handler<Boom> for Probe {
 fn a_panicking_handler_fails_the_asker_and_drops_the_message_once() {
     let start = drops();
     let mut harness = Harness::new();
-    let (envelope, mut answer) = asked(Boom(Tracker));
+    let (envelope, answer) = asked(Boom(Tracker));
     let outcome = harness.open(envelope);
     let failure = outcome.expect_err("the handler panicked");
     assert!(failure.to_string().contains("boom"), "{failure}");
-    assert_eq!(answer.try_recv(), Ok(Err(failure)));
+    assert_eq!(told_asker(answer), Some(Err(failure)));
     assert_eq!(drops(), start + 1);
+}
+
+/// Asks for a reply of `N` words that counts its drop: small replies travel
+/// inline, large ones boxed (see `reply::REPLY_WORDS`).
+struct Echo<const N: usize>(u64);
+
+/// A reply that counts its drop.
+struct Reply<const N: usize>([u64; N], Tracker);
+
+impl<const N: usize> Message for Echo<N> {
+    type Reply = Reply<N>;
+}
+
+impl<const N: usize> Handler<Echo<N>> for Probe {
+    async fn handle(&mut self, Echo(seed): Echo<N>, _ctx: &mut Context<Self>) -> Reply<N> {
+        Reply(<[u64; N]>::make(seed), Tracker)
+    }
+}
+
+/// The handler's answer reaches an asker whole, or is dropped in place
+/// for a tell: once either way.
+fn replies_of<const N: usize>()
+where
+    Probe: Handler<Echo<N>>,
+{
+    let start = drops();
+    let mut harness = Harness::new();
+    let (envelope, answer) = asked(Echo::<N>(4));
+    assert_eq!(harness.open(envelope), Ok(()));
+    let Some(Ok(Reply(words, tracker))) = told_asker(answer) else {
+        panic!("the asker got no reply");
+    };
+    assert_eq!(words.value(), <[u64; N]>::make(4).value());
+    assert_eq!(drops(), start, "the reply is not dropped on its way");
+    drop(tracker);
+    assert_eq!(harness.open(told(Echo::<N>(4))), Ok(()));
+    assert_eq!(drops(), start + 2, "a told message's reply is dropped once");
+}
+
+#[test]
+fn replies_of_every_size_arrive_once() {
+    replies_of::<1>();
+    replies_of::<5>();
+    replies_of::<64>();
 }
