@@ -14,6 +14,12 @@
 //! exits. A supervised actor that is restarted keeps its references and its
 //! mailbox, but its links and monitors were spent on the run that ended: watch
 //! it again if needed (`ActorRef::is_alive` tells whether it was restarted).
+//!
+//! An actor whose tokio runtime shuts down under it (its task dropped
+//! before it ended, whether it had started running or not) has been
+//! killed: `join` returns [`StopReason::Killed`], and its monitors and links
+//! fire with that reason, as for [`ActorRef::kill`], so an actor on another
+//! runtime learns of it.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -588,3 +588,57 @@ async fn a_monitor_placed_while_the_target_is_ending_reports_the_real_reason() {
         );
     }
 }
+
+/// Actors whose runtime shuts down under them (their tasks dropped, never
+/// ended) have been killed: their monitors hear it and their links fire, as
+/// for a kill, whether they had started running or not yet been polled
+/// (before, neither fired, a linked pair kept each other alive, and
+/// `join` on an actor never polled waited forever).
+#[test]
+fn actors_whose_runtime_shuts_down_tell_their_monitors_and_links() {
+    let doomed = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let rec = Recorder::new();
+    let (running, unpolled) = doomed.block_on(async {
+        let running = probe(&rec, "running");
+        running.ask(Ping(1)).await.expect("it runs");
+        (running, probe(&rec, "unpolled"))
+    });
+    let main = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime");
+    main.block_on(async move {
+        let watcher = spawn(Watcher::new(&rec));
+        trap(&watcher, true).await;
+        let mut monitors = Vec::new();
+        for p in [&running, &unpolled] {
+            monitors.push(monitor(&watcher, p).await.id());
+            link(&watcher, p).await;
+        }
+        doomed.shutdown_background();
+        let ends = async {
+            for p in [&running, &unpolled] {
+                assert_eq!(p.join().await, StopReason::Killed);
+                rec.wait_for(&down(p.id(), "killed"), 1).await;
+                rec.wait_for(&exit(p.id(), "killed"), 1).await;
+            }
+        };
+        within("both ends, and their monitors and links", ends).await;
+        let got = downs(&watcher).await;
+        assert_eq!(got.len(), 2, "{got:?}");
+        for (p, &monitor) in [&running, &unpolled].into_iter().zip(&monitors) {
+            let expected = Down {
+                id: p.id(),
+                reason: StopReason::Killed,
+                monitor,
+            };
+            assert!(got.contains(&expected), "{expected:?} in {got:?}");
+        }
+        assert_eq!(exits(&watcher).await.len(), 2);
+        assert!(watcher.is_alive(), "trapped exits do not end the watcher");
+    });
+}

@@ -245,6 +245,7 @@ pub(crate) fn start_supervised<A: Actor, S: Handler<ChildExited>>(
 }
 
 /// The life of a supervised actor: runs until its supervisor says stop.
+/// The end guard is made outside the block, as in `task::run`.
 #[allow(clippy::manual_async_fn)]
 fn run_supervised<A: Actor, S: Handler<ChildExited>>(
     factory: Factory<A>,
@@ -253,8 +254,8 @@ fn run_supervised<A: Actor, S: Handler<ChildExited>>(
     link: ChildLink<S>,
     started: StartedSignal,
 ) -> impl Future<Output = ()> + Send {
+    let mut end = EndGuard { cell, ended: false };
     async move {
-        let mut end = EndGuard { cell, ended: false };
         // Told when a run's `started` hook has finished; `None` when the
         // supervisor does not wait for it.
         let mut started = Some(started);

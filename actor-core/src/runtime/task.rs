@@ -70,13 +70,16 @@ pub(crate) fn spawn_task(id: ActorId, task: impl Future<Output = ()> + Send + 's
 /// An `async move` block rather than an `async fn`: the block keeps `actor` and
 /// `ctx` in one place, where an `async fn` would store its arguments twice
 /// (rust-lang/rust#62958), and every byte here is paid by every actor.
+///
+/// The end guard is made outside the block and moved in, so that a task
+/// dropped before its first poll (its runtime shut down) ends the actor too.
 #[allow(clippy::manual_async_fn)]
 fn run<A: Actor>(mut actor: A, mut ctx: Context<A>) -> impl Future<Output = ()> + Send {
+    let mut end = EndGuard {
+        cell: ctx.cell().clone(),
+        ended: false,
+    };
     async move {
-        let mut end = EndGuard {
-            cell: ctx.cell().clone(),
-            ended: false,
-        };
         let reason = one_run(&mut actor, &mut ctx, &end.cell, ()).await;
         let reason = drop_actor(actor, reason, &end.cell);
         watchers::fire(&*end.cell, &reason, true);
@@ -204,7 +207,9 @@ pub(crate) fn drop_actor<A: Actor>(actor: A, reason: StopReason, cell: &Cell<A>)
 }
 
 /// Ends the actor's bookkeeping if its task is dropped before it finished (the
-/// runtime shut down), so that nobody awaits it forever.
+/// runtime shut down): the actor was killed, so nobody awaits it forever, and
+/// its monitors and links fire as for a kill (a link left in place would
+/// also keep a linked pair alive, each holding the other).
 pub(crate) struct EndGuard<A: Actor> {
     pub(crate) cell: Arc<Cell<A>>,
     pub(crate) ended: bool,
@@ -216,6 +221,8 @@ impl<A: Actor> Drop for EndGuard<A> {
             let (head, rest) = self.cell.mailbox.finish_unless_recorded(StopReason::Killed);
             discard(self.cell.id, head.into_iter().chain(rest));
             registry::forget(&self.cell);
+            let reason = self.cell.mailbox.reason().unwrap_or(StopReason::Killed);
+            watchers::fire(&*self.cell, &reason, true);
             self.cell.mailbox.terminate();
         }
     }
