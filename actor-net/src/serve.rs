@@ -183,7 +183,7 @@ fn act<A: RemoteActor>(
             decode,
             payload,
             ..
-        } => match decode(payload, ask_id.is_some()) {
+        } => match decode(payload, ask_id.is_some(), None) {
             Ok(Decoded { sealed, answer }) => {
                 if let Some((id, answer)) = ask_id.zip(answer) {
                     outgoing.push((before, Outgoing::Answer { id, answer }));

@@ -145,9 +145,10 @@ impl<A: Actor> Accepts<A> {
 }
 
 /// Decodes a message of one type into a sealed message for `A`, given its
-/// postcard bytes and whether it is an ask; for an ask, also returns the
-/// answer, encoded once the actor replies.
-pub type Inbound<A> = fn(&[u8], bool) -> Result<Decoded<A>, postcard::Error>;
+/// postcard bytes, whether it is an ask, and the sequence number a process
+/// host feeds it under ([`Sealed::fed`]; `None` for any other message);
+/// for an ask, also returns the answer, encoded once the actor replies.
+pub type Inbound<A> = fn(&[u8], bool, Option<u64>) -> Result<Decoded<A>, postcard::Error>;
 
 /// A decoded message, and for an ask its pending answer.
 pub struct Decoded<A: Actor> {
@@ -222,11 +223,16 @@ impl std::fmt::Display for Encoding {
 fn decode<A: Handler<M>, M: RemoteMessage>(
     payload: &[u8],
     ask: bool,
+    fed: Option<u64>,
 ) -> Result<Decoded<A>, postcard::Error> {
     let message: M = postcard::from_bytes(payload)?;
+    let seal = |message: M, reply: Option<ReplyTo<M>>| match fed {
+        Some(number) => Sealed::fed(message, reply, number),
+        None => Sealed::new(message, reply),
+    };
     if !ask {
         return Ok(Decoded {
-            sealed: Sealed::new(message, None),
+            sealed: seal(message, None),
             answer: None,
         });
     }
@@ -247,7 +253,7 @@ fn decode<A: Handler<M>, M: RemoteMessage>(
         }
     });
     Ok(Decoded {
-        sealed: Sealed::new(message, Some(reply)),
+        sealed: seal(message, Some(reply)),
         answer: Some(answer),
     })
 }

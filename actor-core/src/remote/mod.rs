@@ -42,11 +42,23 @@ pub use proxy::{deliver, proxy, Answer, Proxy, ReplyTo, Sealed};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::atomic::AtomicU64;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::message::Message;
+
+/// Sets this process's progress record, once: the messages a process host
+/// feeds its actor ([`Sealed::fed`]) store their sequence number in
+/// `started` when their handler starts and in `finished` when it has
+/// finished and its answer is sent, so that the parent process, which maps
+/// the same memory, knows after a crash which message was in progress.
+/// Returns `false`, changing nothing, if a record was set already (a
+/// process hosts one actor).
+pub fn record_progress_in(started: &'static AtomicU64, finished: &'static AtomicU64) -> bool {
+    crate::runtime::envelope::fed::record_progress_in(started, finished)
+}
 
 /// A type's name on the wire: stable across renames and moves in code.
 ///

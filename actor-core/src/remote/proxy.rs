@@ -55,6 +55,27 @@ impl<A: Actor> Sealed<A> {
         }
     }
 
+    /// Seals `message` as a process host feeds it to the actor it hosts,
+    /// under sequence number `number`: when its handler starts and when it
+    /// finishes, the number is stored in the process's progress record
+    /// ([`record_progress_in`](super::record_progress_in)), which the
+    /// parent process reads if this one dies. A fed message opens only in
+    /// the actor: [`open`](Self::open) hands it back unopened.
+    pub fn fed<M: Message>(message: M, reply: Option<ReplyTo<M>>, number: u64) -> Self
+    where
+        A: Handler<M>,
+    {
+        Sealed {
+            envelope: Envelope::seal_fed(
+                Parcel {
+                    message,
+                    reply: reply.map(|r| r.sender),
+                },
+                number,
+            ),
+        }
+    }
+
     /// The message's type.
     pub fn message_type(&self) -> TypeId {
         self.envelope.message_type()
@@ -80,7 +101,8 @@ impl<A: Actor> Sealed<A> {
     /// Opens the message as an `M`, or hands it back if it is another type.
     ///
     /// # Errors
-    /// The sealed message itself, when its type is not `M`.
+    /// The sealed message itself, when its type is not `M`, or when it was
+    /// sealed with [`fed`](Self::fed).
     pub fn open<M: Message>(self) -> Result<(M, Option<ReplyTo<M>>), Self>
     where
         A: Handler<M>,

@@ -68,6 +68,9 @@ struct Operations<A> {
     message_type: fn() -> TypeId,
     /// Whether the contents carry a reply channel (`Asked`).
     asked: bool,
+    /// Whether the contents are [`fed::Fed`]: such an envelope opens only
+    /// in its actor, never by type elsewhere.
+    fed: bool,
 }
 
 /// A type-erased message for actor `A`.
@@ -88,6 +91,7 @@ trait Contents<A: Actor>: Sized + Send + 'static {
     const NAME: fn() -> &'static str;
     const TYPE: fn() -> TypeId;
     const ASKED: bool;
+    const FED: bool = false;
 
     /// Drops the contents at `place` in place; an asker is told the
     /// message failed with `reason`.
@@ -100,16 +104,30 @@ trait Contents<A: Actor>: Sized + Send + 'static {
     /// field out once, straight into the handler's call (moving the
     /// contents out whole first would copy a large message onto the stack).
     ///
+    /// `done` runs once the handler has finished and its answer is sent.
+    ///
     /// # Safety
     /// `place` holds live contents, which this takes: the caller frees
     /// their memory without dropping them. And as [`HandlerSlot::put`]:
     /// `actor` and `ctx` must stay valid and unused until the slot is empty.
-    unsafe fn install(
+    unsafe fn install<D: Finish>(
         place: *mut Self,
         actor: *mut A,
         ctx: *mut Context<A>,
         slot: &mut HandlerSlot,
+        done: D,
     );
+}
+
+/// What happens once a handler has finished and its answer is sent:
+/// nothing, for almost every message (`()`, which takes no room in the
+/// handler's future); a fed message records it ([`fed`]).
+trait Finish: Send + 'static {
+    fn finished(&self);
+}
+
+impl Finish for () {
+    fn finished(&self) {}
 }
 
 impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
@@ -122,15 +140,19 @@ impl<A: Handler<M>, M: Message> Contents<A> for Told<M> {
         unsafe { std::ptr::drop_in_place(place) }
     }
 
-    unsafe fn install(
+    unsafe fn install<D: Finish>(
         place: *mut Self,
         actor: *mut A,
         ctx: *mut Context<A>,
         slot: &mut HandlerSlot,
+        done: D,
     ) {
         // SAFETY: the caller guarantees live contents at `place`, taken
         // here, and upholds `install`'s contract for the rest.
-        unsafe { install(std::ptr::addr_of!((*place).0), None, actor, ctx, slot) }
+        unsafe {
+            let message = std::ptr::addr_of!((*place).0);
+            install(message, None, actor, ctx, slot, done)
+        }
     }
 }
 
@@ -150,22 +172,18 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
         reply.fail(reason);
     }
 
-    unsafe fn install(
+    unsafe fn install<D: Finish>(
         place: *mut Self,
         actor: *mut A,
         ctx: *mut Context<A>,
         slot: &mut HandlerSlot,
+        done: D,
     ) {
         // SAFETY: as for `Told`; each field is taken once.
         unsafe {
             let reply = std::ptr::addr_of!((*place).1).read();
-            install(
-                std::ptr::addr_of!((*place).0),
-                Some(reply),
-                actor,
-                ctx,
-                slot,
-            )
+            let message = std::ptr::addr_of!((*place).0);
+            install(message, Some(reply), actor, ctx, slot, done)
         }
     }
 }
@@ -182,21 +200,23 @@ impl<A: Handler<M>, M: Message> Contents<A> for Asked<M> {
 /// until the slot is empty.
 // Inlined into `open`: one call per message fewer on the hot path.
 #[inline(always)]
-unsafe fn install<A: Handler<M>, M: Message>(
+unsafe fn install<A: Handler<M>, M: Message, D: Finish>(
     message: *const M,
     reply: Option<ReplySender<M::Reply>>,
     actor: *mut A,
     ctx: *mut Context<A>,
     slot: &mut HandlerSlot,
+    done: D,
 ) {
     // SAFETY: the caller guarantees the pointers are valid and ours alone
     // until the slot empties, which outlasts these borrows.
     let (actor, ctx) = unsafe { (&mut *actor, &mut *ctx) };
-    let handled = || Handled::<_, M> {
+    let handled = || Handled::<_, M, D> {
         // SAFETY: the caller hands over the message, read once, here.
         future: actor.handle(unsafe { message.read() }, ctx),
         reply,
         polled: MaybeUninit::uninit(),
+        done,
     };
     // The span lives in the slot, not in every actor, and costs nothing
     // when tracing does not want it.
@@ -221,7 +241,7 @@ unsafe fn install<A: Handler<M>, M: Message>(
 /// The answer is sent from inside the catch, so the only copy of a large
 /// reply on the stack is the one the handler's `poll` returns (a catch that
 /// returned the answer would hold it twice: `catch_unwind` moves its result).
-struct Handled<F, M: Message> {
+struct Handled<F, M: Message, D: Finish> {
     future: F,
     /// The asker's channel; `None` for a tell. The handler's panic is caught
     /// while the channel is still in hand, so the asker is told exactly how
@@ -232,9 +252,13 @@ struct Handled<F, M: Message> {
     /// stack only where the handler's own code puts it. Uninitialised
     /// between polls: a ready answer is taken at once.
     polled: MaybeUninit<Poll<M::Reply>>,
+    /// Runs once the handler has finished and its answer is sent.
+    done: D,
 }
 
-impl<F: std::future::Future<Output = M::Reply>, M: Message> std::future::Future for Handled<F, M> {
+impl<F: std::future::Future<Output = M::Reply>, M: Message, D: Finish> std::future::Future
+    for Handled<F, M, D>
+{
     type Output = Outcome;
 
     fn poll(
@@ -245,7 +269,7 @@ impl<F: std::future::Future<Output = M::Reply>, M: Message> std::future::Future 
         // `self`, and `Handled` has no `Drop` that could move it; `reply` and
         // `polled` are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let (reply, polled) = (&mut this.reply, &mut this.polled);
+        let (reply, polled, done) = (&mut this.reply, &mut this.polled, &this.done);
         // SAFETY: as above, `future` stays where it is while pinned.
         let future = unsafe { std::pin::Pin::new_unchecked(&mut this.future) };
         let caught = catch_unwind(AssertUnwindSafe(|| {
@@ -262,6 +286,7 @@ impl<F: std::future::Future<Output = M::Reply>, M: Message> std::future::Future 
                 // SAFETY: as above: dropped once, here.
                 None => unsafe { std::ptr::drop_in_place(answer) },
             }
+            done.finished();
             Poll::Ready(())
         }));
         match caught {
@@ -294,6 +319,7 @@ impl<A: Actor, C: Contents<A>> Table<A, C> {
         message_name: C::NAME,
         message_type: C::TYPE,
         asked: C::ASKED,
+        fed: C::FED,
     };
 }
 
@@ -310,7 +336,7 @@ unsafe fn open<A: Actor, C: Contents<A>>(
     // SAFETY: `install` takes the whole contents; the caller upholds
     // `Envelope::open`'s contract for the pointers (`ctx` is the
     // `*mut Context<A>` that it erased).
-    unsafe { stored.take_in_place(|contents| C::install(contents, actor, ctx, slot)) }
+    unsafe { stored.take_in_place(|contents| C::install(contents, actor, ctx, slot, ())) }
 }
 
 unsafe fn discard<C>(storage: Storage) {
@@ -411,14 +437,16 @@ impl<A: Actor> Envelope<A> {
         A: Handler<M>,
     {
         match packed.0 {
-            Pack::Told(told) => Envelope {
-                operations: &Table::<A, Told<M>>::OPERATIONS,
-                storage: told.into_raw(),
-            },
-            Pack::Asked(asked) => Envelope {
-                operations: &Table::<A, Asked<M>>::OPERATIONS,
-                storage: asked.into_raw(),
-            },
+            Pack::Told(told) => Self::stored(told),
+            Pack::Asked(asked) => Self::stored(asked),
+        }
+    }
+
+    /// The envelope of stored contents.
+    fn stored<C: Contents<A>>(stored: Stored<C>) -> Self {
+        Envelope {
+            operations: &Table::<A, C>::OPERATIONS,
+            storage: stored.into_raw(),
         }
     }
 
@@ -445,7 +473,9 @@ impl<A: Actor> Envelope<A> {
     {
         // The one check: the contents are a `Told<M'>` or an `Asked<M'>` for
         // the `M'` whose `TypeId` the table records.
-        if self.message_type() != TypeId::of::<M>() {
+        // A fed envelope's contents are wrapped, and it opens only in its
+        // actor.
+        if self.message_type() != TypeId::of::<M>() || self.operations.fed {
             return Err(self);
         }
         let asked = self.operations.asked;
@@ -522,6 +552,8 @@ impl<A: 'static> Drop for Envelope<A> {
         unsafe { (self.operations.discard)(storage) }
     }
 }
+
+pub(crate) mod fed;
 
 #[cfg(test)]
 mod tests;

@@ -400,3 +400,125 @@ fn replies_of_every_size_arrive_once() {
     replies_of::<5>();
     replies_of::<64>();
 }
+
+/// What the process's progress record holds, read by the handler of
+/// [`Peek`] while it runs.
+static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static FINISHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn progress() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Acquire;
+    (STARTED.load(Acquire), FINISHED.load(Acquire))
+}
+
+/// Answers with the progress record as its handler sees it; panics if
+/// told to.
+struct Peek {
+    panic: bool,
+    _tracker: Tracker,
+}
+
+impl Message for Peek {
+    type Reply = (u64, u64);
+}
+
+impl Handler<Peek> for Probe {
+    async fn handle(&mut self, peek: Peek, _ctx: &mut Context<Self>) -> (u64, u64) {
+        assert!(!peek.panic, "boom: told to");
+        progress()
+    }
+}
+
+fn fed<M: Message>(
+    message: M,
+    number: u64,
+    asked: bool,
+) -> (Envelope<Probe>, ReplyReceiver<M::Reply>)
+where
+    Probe: Handler<M>,
+{
+    let (reply, answer) = reply::channel();
+    let envelope = Envelope::seal_fed(
+        Parcel {
+            message,
+            reply: asked.then_some(reply),
+        },
+        number,
+    );
+    (envelope, answer)
+}
+
+/// The one test that sets the process's record (it is set once per
+/// process): a fed message's number is *started* while its handler runs and
+/// *finished* once it has answered; a handler that panics leaves it
+/// started; other messages leave the record alone; a fed envelope does not
+/// unseal by type; every message is dropped once whichever way it goes.
+#[test]
+fn fed_messages_record_their_progress() {
+    assert!(super::fed::record_progress_in(&STARTED, &FINISHED));
+    assert!(
+        !super::fed::record_progress_in(&STARTED, &FINISHED),
+        "set once"
+    );
+    let start = drops();
+    let mut harness = Harness::new();
+
+    let (envelope, answer) = fed(
+        Peek {
+            panic: false,
+            _tracker: Tracker,
+        },
+        1,
+        true,
+    );
+    assert_eq!(harness.open(envelope), Ok(()));
+    assert_eq!(
+        told_asker(answer),
+        Some(Ok((1, 0))),
+        "started while running"
+    );
+    assert_eq!(progress(), (1, 1), "finished once answered");
+
+    // Told, and boxed (large): the same.
+    let (envelope, _) = fed(Msg::<[u64; 8]>::new(2), 2, false);
+    assert_eq!(harness.open(envelope), Ok(()));
+    assert_eq!(progress(), (2, 2));
+
+    // An ordinary message is not counted.
+    let (envelope, answer) = asked(Peek {
+        panic: false,
+        _tracker: Tracker,
+    });
+    assert_eq!(harness.open(envelope), Ok(()));
+    assert_eq!(told_asker(answer), Some(Ok((2, 2))));
+    assert_eq!(progress(), (2, 2));
+
+    // A handler that panics leaves its message started, not finished.
+    let (envelope, answer) = fed(
+        Peek {
+            panic: true,
+            _tracker: Tracker,
+        },
+        3,
+        true,
+    );
+    assert!(harness.open(envelope).is_err());
+    assert!(matches!(told_asker(answer), Some(Err(_))));
+    assert_eq!(progress(), (3, 2));
+
+    // Not unsealed by type; rejected and discarded without counting.
+    let (envelope, _) = fed(Msg::<[u64; 2]>::new(4), 4, false);
+    let envelope = match envelope.unseal::<Msg<[u64; 2]>>() {
+        Ok(_) => panic!("a fed envelope unsealed by type"),
+        Err(envelope) => envelope,
+    };
+    assert!(!envelope.is_asked());
+    envelope.reject(StopReason::Killed);
+    let (envelope, answer) = fed(Msg::<[u64; 8]>::new(5), 5, true);
+    assert!(envelope.is_asked());
+    envelope.reject(StopReason::failed("refused"));
+    assert_eq!(told_asker(answer), Some(Err(StopReason::failed("refused"))));
+    drop(fed(Msg::<[u64; 8]>::new(6), 6, false));
+    assert_eq!(progress(), (3, 2), "only opened messages count");
+    assert_eq!(drops(), start + 7, "each message dropped once");
+}
