@@ -64,6 +64,17 @@ async fn a_program_that_exits_with_an_error_stops_its_port_with_that_status(
     Ok(())
 }
 
+/// A program killed by a signal its port did not send (a segfault, here
+/// one it sends itself) stops its port with that signal.
+#[tokio::test]
+async fn a_program_killed_by_a_signal_stops_its_port_with_that_signal() -> Result<(), PortError> {
+    let port = Port::spawn(sh("kill -SEGV $$"))?;
+    let reason = port.join().await;
+    assert_eq!(reason, StopReason::Signal(11));
+    assert_eq!(reason.to_string(), "killed by signal 11 (SIGSEGV)");
+    Ok(())
+}
+
 #[tokio::test]
 async fn killing_the_port_kills_the_program() -> Result<(), PortError> {
     // `cat` with nothing on its stdin would run forever.

@@ -25,6 +25,10 @@ pub enum StopReason {
     /// The program an actor stood for (a toolbox `Port`, say) exited with this nonzero
     /// status (a zero status ends the port with [`StopReason::Normal`]).
     ExitStatus(i32),
+    /// The process an actor stood for, or ran in, was killed by this
+    /// signal: SIGKILL from outside, SIGSEGV for a segfault, SIGABRT for
+    /// `abort()`. Shown with the signal's name where it is known.
+    Signal(i32),
 }
 
 impl StopReason {
@@ -36,7 +40,10 @@ impl StopReason {
     /// Whether the actor failed (as opposed to stopping on purpose). A port
     /// whose program exited with a nonzero status failed.
     pub fn is_failure(&self) -> bool {
-        matches!(self, StopReason::Failed(_) | StopReason::ExitStatus(_))
+        matches!(
+            self,
+            StopReason::Failed(_) | StopReason::ExitStatus(_) | StopReason::Signal(_)
+        )
     }
 
     /// A failure built from a caught panic's payload (what
@@ -67,6 +74,47 @@ pub(crate) fn panic_message(place: &str, payload: &(dyn Any + Send)) -> String {
     format!("panicked in {place}: {message}")
 }
 
+/// The name of signal `number` ("SIGKILL"), for the signals whose number
+/// is the same on every Unix, and on Linux for the others too; `None` for
+/// any other number.
+pub(crate) fn signal_name(number: i32) -> Option<&'static str> {
+    let name = match number {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return linux_signal_name(number),
+    };
+    Some(name)
+}
+
+#[cfg(target_os = "linux")]
+fn linux_signal_name(number: i32) -> Option<&'static str> {
+    let name = match number {
+        7 => "SIGBUS",
+        10 => "SIGUSR1",
+        12 => "SIGUSR2",
+        24 => "SIGXCPU",
+        25 => "SIGXFSZ",
+        31 => "SIGSYS",
+        _ => return None,
+    };
+    Some(name)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn linux_signal_name(_number: i32) -> Option<&'static str> {
+    None
+}
+
 impl fmt::Display for StopReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -75,6 +123,10 @@ impl fmt::Display for StopReason {
             StopReason::Killed => f.write_str("killed"),
             StopReason::Failed(why) => write!(f, "failed: {why}"),
             StopReason::ExitStatus(code) => write!(f, "program exited with status {code}"),
+            StopReason::Signal(number) => match signal_name(*number) {
+                Some(name) => write!(f, "killed by signal {number} ({name})"),
+                None => write!(f, "killed by signal {number}"),
+            },
         }
     }
 }
@@ -96,5 +148,23 @@ mod tests {
             .to_string()
             .ends_with("bang 7"));
         assert!(StopReason::from_panic("x", &*other).is_failure());
+    }
+
+    #[test]
+    fn a_signal_is_a_failure_shown_with_its_name() {
+        assert!(StopReason::Signal(9).is_failure());
+        assert_eq!(
+            StopReason::Signal(9).to_string(),
+            "killed by signal 9 (SIGKILL)"
+        );
+        assert_eq!(
+            StopReason::Signal(11).to_string(),
+            "killed by signal 11 (SIGSEGV)"
+        );
+        assert_eq!(
+            StopReason::Signal(6).to_string(),
+            "killed by signal 6 (SIGABRT)"
+        );
+        assert_eq!(StopReason::Signal(64).to_string(), "killed by signal 64");
     }
 }

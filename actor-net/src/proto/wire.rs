@@ -86,6 +86,7 @@ pub enum WireReason {
     Killed,
     Failed(String),
     ExitStatus(i32),
+    Signal(i32),
 }
 
 impl From<&StopReason> for WireReason {
@@ -95,6 +96,7 @@ impl From<&StopReason> for WireReason {
             StopReason::Shutdown => WireReason::Shutdown,
             StopReason::Killed => WireReason::Killed,
             StopReason::ExitStatus(code) => WireReason::ExitStatus(*code),
+            StopReason::Signal(number) => WireReason::Signal(*number),
             StopReason::Failed(text) => WireReason::Failed(text.to_string()),
             // A reason added to the core later travels as its description.
             other => WireReason::Failed(other.to_string()),
@@ -109,6 +111,7 @@ impl From<WireReason> for StopReason {
             WireReason::Shutdown => StopReason::Shutdown,
             WireReason::Killed => StopReason::Killed,
             WireReason::ExitStatus(code) => StopReason::ExitStatus(code),
+            WireReason::Signal(number) => StopReason::Signal(number),
             WireReason::Failed(text) => StopReason::failed(text),
         }
     }
@@ -229,6 +232,7 @@ mod tests {
             StopReason::Shutdown,
             StopReason::Killed,
             StopReason::ExitStatus(3),
+            StopReason::Signal(9),
             StopReason::failed("boom"),
         ] {
             assert_eq!(StopReason::from(WireReason::from(&reason)), reason);

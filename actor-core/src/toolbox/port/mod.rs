@@ -8,8 +8,8 @@
 //! or as bytes. The program's end is the actor's end, and its exit status is
 //! the actor's [`StopReason`]: [`Normal`](StopReason::Normal) for status 0,
 //! [`ExitStatus(n)`](StopReason::ExitStatus) for status `n`, and
-//! [`Failed`](StopReason::Failed) for a program killed by a signal it was not
-//! sent by its port. Stopping or killing the actor (or dropping every handle)
+//! [`Signal(n)`](StopReason::Signal) for a program killed by signal `n` that
+//! its port did not send. Stopping or killing the actor (or dropping every handle)
 //! kills the program; the actor's `join` returns once the program is gone.
 //!
 //! ```

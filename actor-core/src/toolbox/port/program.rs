@@ -177,10 +177,11 @@ impl Handler<ProgramExited> for PortActor {
         self.stdin = None;
         let reason = match exit {
             Ok(status) if status.success() => StopReason::Normal,
-            Ok(status) => match status.code() {
-                Some(code) => StopReason::ExitStatus(code),
-                None => StopReason::failed(format_args!(
-                    "program {:?} was killed by a signal: {status}",
+            Ok(status) => match (status.code(), signal_of(status)) {
+                (Some(code), _) => StopReason::ExitStatus(code),
+                (None, Some(signal)) => StopReason::Signal(signal),
+                (None, None) => StopReason::failed(format_args!(
+                    "program {:?} ended without a status: {status}",
                     self.program
                 )),
             },
@@ -188,4 +189,15 @@ impl Handler<ProgramExited> for PortActor {
         };
         ctx.stop_with(reason);
     }
+}
+
+/// The signal that killed the program, where the platform has signals.
+#[cfg(unix)]
+fn signal_of(status: ExitStatus) -> Option<i32> {
+    std::os::unix::process::ExitStatusExt::signal(&status)
+}
+
+#[cfg(not(unix))]
+fn signal_of(_status: ExitStatus) -> Option<i32> {
+    None
 }
