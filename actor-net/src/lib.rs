@@ -121,8 +121,12 @@
 //               -> proto
 //   auth      the cluster key handshake over quinn  -> proto::handshake
 //   config, tls, error                -> proto (or nothing)
-//   proto     the protocol, sans IO: frame, wire, handshake, export, caller
+//   proto     the protocol, sans IO: frame, wire, handshake, handover,
+//             export, caller
 //               -> nothing else of the crate
+//   process   process-hosted actors, above nodes: the parent's feed and
+//             start, the child's host, the progress record, orphans
+//               -> node, config, proto (handover, wire)
 mod accept;
 mod admission;
 mod auth;
@@ -133,6 +137,8 @@ mod forward;
 mod incoming;
 mod node;
 mod peers;
+#[cfg(unix)]
+pub mod process;
 mod proto;
 mod serve;
 mod stream;
@@ -164,6 +170,16 @@ pub mod __testing {
     /// a node that forgets no peer would grow.
     pub fn peer_entries(node: &crate::Node) -> usize {
         node.peer_entries()
+    }
+
+    /// The OS layer under process-hosted actors, for the tests that run it
+    /// in real child processes.
+    #[cfg(unix)]
+    pub mod process {
+        pub use crate::process::orphan::{die_with_parent, OrphanError, PARENT_GONE_STATUS};
+        pub use crate::process::progress::{
+            default_dir, ProgressError, ProgressFile, ProgressRecord, RECORD_LEN,
+        };
     }
 
     /// The export side's protocol machines, sans IO (for the fuzz target).

@@ -20,8 +20,6 @@
 pub(crate) mod caller;
 pub(crate) mod export;
 pub(crate) mod frame;
-// The process host (issue 13) is its user; until it lands, its tests are.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod handover;
 pub(crate) mod handshake;
 pub(crate) mod wire;
