@@ -44,6 +44,7 @@ impl RemoteActor for Worker {
             .accept::<Record>()
             .accept::<Seen>()
             .accept::<Pid>()
+            .accept::<Say>()
             .accept::<End>();
     }
 }
@@ -68,6 +69,7 @@ remote!(Square(u64), "test.square", u64);
 remote!(Record(u64), "test.record", ());
 remote!(Seen, "test.seen", Vec<u64>);
 remote!(Pid, "test.pid", u32);
+remote!(Say(String), "test.say", ());
 
 /// Ends the process, or hangs, as named. `Hang` first connects to the
 /// address it carries, so that the test knows the handler is running.
@@ -101,6 +103,12 @@ impl Handler<Record> for Worker {
 impl Handler<Seen> for Worker {
     async fn handle(&mut self, _: Seen, _: &mut Context<Self>) -> Vec<u64> {
         self.seen.clone()
+    }
+}
+impl Handler<Say> for Worker {
+    async fn handle(&mut self, Say(text): Say, _: &mut Context<Self>) {
+        println!("out: {text}");
+        eprintln!("err: {text}");
     }
 }
 impl Handler<Pid> for Worker {
@@ -181,6 +189,31 @@ async fn every_end_of_the_process_is_its_stop_reason() {
     assert!(text.contains("signal 9"), "{text}");
 }
 
+/// What the child prints reaches the parent line by line, with the
+/// child's id and the stream it came from.
+async fn the_childs_output_reaches_the_parent_by_line() {
+    let (lines, mut printed) = tokio::sync::mpsc::unbounded_channel();
+    let output = process::Output::Lines(std::sync::Arc::new(move |line| {
+        let _ = lines.send(line);
+    }));
+    let worker = process::spawn_process::<Worker>(&0, ProcessOptions::new().output(output))
+        .await
+        .expect("the child starts");
+    worker.ask(Say("hello".into())).await.expect("said");
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        got.push(printed.recv().await.expect("a line"));
+    }
+    got.sort_by_key(|line| line.line.clone());
+    assert_eq!(got[0].line, "err: hello");
+    assert_eq!(got[0].stream, process::Stream::Stderr);
+    assert_eq!(got[1].line, "out: hello");
+    assert_eq!(got[1].stream, process::Stream::Stdout);
+    assert_eq!(got[0].child, got[1].child);
+    worker.stop();
+    assert_eq!(worker.join().await, StopReason::Normal);
+}
+
 /// A start that cannot succeed fails with the error that says why.
 async fn a_start_that_cannot_succeed_says_why() {
     let missing =
@@ -230,12 +263,15 @@ fn main() {
     process::init(|hosts| {
         hosts.host::<Worker>();
     });
-    let cases: [(&str, Case); 3] = [
+    let cases: [(&str, Case); 4] = [
         ("asks_and_tells_reach_the_child_in_order", || {
             Box::pin(asks_and_tells_reach_the_child_in_order())
         }),
         ("every_end_of_the_process_is_its_stop_reason", || {
             Box::pin(every_end_of_the_process_is_its_stop_reason())
+        }),
+        ("the_childs_output_reaches_the_parent_by_line", || {
+            Box::pin(the_childs_output_reaches_the_parent_by_line())
         }),
         ("a_start_that_cannot_succeed_says_why", || {
             Box::pin(a_start_that_cannot_succeed_says_why())

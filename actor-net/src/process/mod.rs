@@ -60,6 +60,7 @@
 
 mod feed;
 mod host;
+mod output;
 // `progress` and `orphan` are the only modules of the crate allowed
 // `unsafe`: they call `mmap`, `prctl` and their kin through `libc`, each
 // block with its `// SAFETY:` comment.
@@ -70,6 +71,7 @@ pub(crate) mod progress;
 mod spawn;
 
 pub use host::{init, Hosted, Hosts};
+pub use output::{Output, OutputLine, Stream, MAX_LINE};
 pub use spawn::{spawn_process, ProcessError, ProcessOptions};
 
 /// The environment variable that makes a process a host ([`init`]). It

@@ -25,6 +25,7 @@ use tokio::process::{Child, Command};
 
 use super::feed::{Feed, FetchSession, Progress, ReportSession};
 use super::host::Hosted;
+use super::output::{Output, Stream};
 use super::progress::ProgressFile;
 use super::MARKER;
 use crate::proto::handover::Handover;
@@ -36,6 +37,7 @@ pub struct ProcessOptions {
     program: Option<PathBuf>,
     args: Vec<String>,
     start_timeout: Duration,
+    output: Output,
 }
 
 impl Default for ProcessOptions {
@@ -44,6 +46,7 @@ impl Default for ProcessOptions {
             program: None,
             args: Vec::new(),
             start_timeout: Duration::from_secs(10),
+            output: Output::default(),
         }
     }
 }
@@ -66,6 +69,13 @@ impl ProcessOptions {
     /// hand-over, with the key, goes to its stdin).
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
         self.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// What becomes of the child's stdout and stderr (default: each line
+    /// to the parent's, prefixed with the child's id; see [`Output`]).
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
         self
     }
 
@@ -179,17 +189,33 @@ pub async fn spawn_process<A: Hosted>(
         .args(&options.args)
         .env(MARKER, "1")
         .stdin(Stdio::piped())
+        .stdout(options.output.stdio())
+        .stderr(options.output.stdio())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| ProcessError::Spawn {
             program: program.clone(),
             reason: e.to_string(),
         })?;
+    let id = handover.child;
+    options
+        .output
+        .forward(id, Stream::Stdout, child.stdout.take());
+    options
+        .output
+        .forward(id, Stream::Stderr, child.stderr.take());
     let mut stdin = child.stdin.take().ok_or_else(|| setup("no stdin".into()))?;
-    stdin
-        .write_all(handover.to_line().as_bytes())
-        .await
-        .map_err(|e| setup(format!("the hand-over could not be written: {e}")))?;
+    if let Err(e) = stdin.write_all(handover.to_line().as_bytes()).await {
+        // A child that closed its stdin has most likely exited: say how.
+        return Err(
+            match tokio::time::timeout(Duration::from_secs(1), child.wait()).await {
+                Ok(Ok(status)) => ProcessError::Exited {
+                    reason: exit_reason(status),
+                },
+                _ => setup(format!("the hand-over could not be written: {e}")),
+            },
+        );
+    }
     connected(&feed, &mut child, options.start_timeout).await?;
     // Both processes have the record mapped: its name is no longer needed.
     if let Err(e) = progress.remove_file() {
