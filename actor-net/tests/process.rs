@@ -277,6 +277,12 @@ fn main() {
             Box::pin(a_start_that_cannot_succeed_says_why())
         }),
     ];
+    if std::env::args().any(|a| a == "--list") {
+        for (name, _) in cases {
+            println!("{name}: test");
+        }
+        return;
+    }
     let filter: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
