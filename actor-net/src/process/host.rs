@@ -16,13 +16,13 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 
 use actor_core::remote::accepts::Accepts;
-use actor_core::remote::proxy::{deliver_batch, Batch};
+use actor_core::remote::proxy::{deliver_batch, Batch, Sealed};
 use actor_core::remote::{record_progress_in, RemoteActor};
 use actor_core::{spawn, ActorRef, StopReason};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::feed::{Fetch, FetchSession, Report, ReportSession, BATCH};
+use super::feed::{Fetch, FetchSession, Item, Report, ReportSession, BATCH};
 use super::{orphan, progress, MARKER};
 use crate::proto::handover::Handover;
 use crate::proto::wire::WireReason;
@@ -170,59 +170,83 @@ async fn serve<A: Hosted>(handover: Handover) -> Result<i32, String> {
 }
 
 /// Feeds the actor until the parent's feed ends (then stops it) or the
-/// parent is gone (then kills it).
+/// parent is gone (then kills it). The next batch is fetched while the
+/// last one is being delivered, so that the round trip to the parent
+/// overlaps the actor's work.
 async fn feed<A: Hosted>(
     actor: &ActorRef<A>,
     fetches: &ActorRef<FetchSession>,
     reports: &ActorRef<ReportSession>,
 ) {
     let accepts = Accepts::<A>::of();
+    let fetch = |after| fetches.ask(Fetch { after, max: BATCH });
+    let Ok(mut fetched) = fetch(0).await else {
+        actor.kill();
+        return;
+    };
     let mut after = 0;
     loop {
-        let fetched = match fetches.ask(Fetch { after, max: BATCH }).await {
-            Ok(fetched) => fetched,
+        let mut batch = Batch::default();
+        for item in fetched.items {
+            after = item.number;
+            if let Some(sealed) = open(&accepts, item, reports) {
+                batch.push(sealed);
+            }
+        }
+        if fetched.ended {
+            if deliver_batch(actor, &mut batch).await.is_ok() {
+                actor.stop();
+            }
+            return;
+        }
+        let (delivered, next) = tokio::join!(deliver_batch(actor, &mut batch), fetch(after));
+        if delivered.is_err() {
+            return;
+        }
+        match next {
+            Ok(next) => fetched = next,
             Err(_) => {
                 actor.kill();
                 return;
             }
-        };
-        let mut batch = Batch::default();
-        for item in fetched.items {
-            after = item.number;
-            let Some(decode) = accepts.inbound(&item.name) else {
-                report_one(reports, item.number, unknown(&item.name));
-                continue;
-            };
-            match decode(&item.payload, item.ask, Some(item.number)) {
-                Ok(decoded) => {
-                    batch.push(decoded.sealed);
-                    if let Some(answer) = decoded.answer {
-                        let reports = reports.clone();
-                        let number = item.number;
-                        tokio::spawn(async move {
-                            let answer = answer.await.map_err(|e| WireReason::from(&e));
-                            let _ = reports
-                                .tell(Report {
-                                    answers: vec![(number, answer)],
-                                    ended: None,
-                                })
-                                .await;
-                        });
-                    }
-                }
-                Err(e) => report_one(
-                    reports,
-                    item.number,
-                    StopReason::failed(format_args!("{} does not decode: {e}", item.name)),
-                ),
+        }
+    }
+}
+
+/// Decodes a fed message for the actor; for an ask, its answer is
+/// reported to the parent when it comes. `None` (reported as a failure
+/// of its ask) if this build does not know the message or it does not
+/// decode.
+fn open<A: Hosted>(
+    accepts: &Accepts<A>,
+    item: Item,
+    reports: &ActorRef<ReportSession>,
+) -> Option<Sealed<A>> {
+    let Some(decode) = accepts.inbound(&item.name) else {
+        report_one(reports, item.number, unknown(&item.name));
+        return None;
+    };
+    match decode(&item.payload, item.ask, Some(item.number)) {
+        Ok(decoded) => {
+            if let Some(answer) = decoded.answer {
+                let reports = reports.clone();
+                let number = item.number;
+                tokio::spawn(async move {
+                    let answer = answer.await.map_err(|e| WireReason::from(&e));
+                    let _ = reports
+                        .tell(Report {
+                            answers: vec![(number, answer)],
+                            ended: None,
+                        })
+                        .await;
+                });
             }
+            Some(decoded.sealed)
         }
-        if deliver_batch(actor, &mut batch).await.is_err() {
-            return;
-        }
-        if fetched.ended {
-            actor.stop();
-            return;
+        Err(e) => {
+            let reason = StopReason::failed(format_args!("{} does not decode: {e}", item.name));
+            report_one(reports, item.number, reason);
+            None
         }
     }
 }
