@@ -16,7 +16,7 @@ use actor_core::prelude::*;
 use actor_core::remote::{Accepts, RemoteActor};
 use actor_core::{RemoteMessage, WireName};
 use actor_net::process::{self, Hosted, ProcessError, ProcessOptions};
-use actor_test_support::{quiet_deliberate_panics, DELIBERATE};
+use actor_test_support::{process_gone, quiet_deliberate_panics, DELIBERATE};
 use serde::{Deserialize, Serialize};
 
 /// The hosted actor: squares numbers, remembers what it was told, and ends
@@ -151,7 +151,7 @@ async fn asks_and_tells_reach_the_child_in_order() {
     worker.stop();
     assert_eq!(worker.join().await, StopReason::Normal);
     // The reference ends once the child has exited and been reaped.
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    assert!(process_gone(pid));
 }
 
 /// Each way a process can end is the reference's stop reason, and the ask
@@ -214,6 +214,67 @@ async fn the_childs_output_reaches_the_parent_by_line() {
     assert_eq!(worker.join().await, StopReason::Normal);
 }
 
+/// Set to make this binary a parent that starts [`ORPHANS`] children,
+/// prints their pids on one line, and waits to be killed.
+const PARENT_ROLE: &str = "ACTOR_PROCESS_TEST_PARENT";
+const ORPHANS: usize = 3;
+
+/// The parent role: never returns.
+async fn parent_role() {
+    let mut children = Vec::new();
+    for first in 0..ORPHANS as u64 {
+        children.push(start(first).await);
+    }
+    let mut pids = Vec::new();
+    for child in &children {
+        pids.push(child.ask(Pid).await.expect("answered").to_string());
+    }
+    println!("children {}", pids.join(" "));
+    std::future::pending::<()>().await;
+}
+
+/// A parent killed with SIGKILL leaves no child alive a second later.
+async fn a_parent_killed_leaves_no_child_behind() {
+    use tokio::io::AsyncBufReadExt;
+    let mut parent = tokio::process::Command::new(std::env::current_exe().expect("this binary"))
+        .env(PARENT_ROLE, "1")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the parent starts");
+    let stdout = parent.stdout.take().expect("its stdout");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let pids: Vec<u32> = loop {
+        let line = lines
+            .next_line()
+            .await
+            .expect("its output")
+            .expect("a line with the children's pids");
+        if let Some(pids) = line.strip_prefix("children ") {
+            break pids.split(' ').map(|p| p.parse().expect("a pid")).collect();
+        }
+    };
+    assert_eq!(pids.len(), ORPHANS);
+    let alive = |pid: &u32| !process_gone(*pid);
+    assert!(pids.iter().all(alive), "the children run");
+    kill(parent.id().expect("its pid"), 9);
+    parent.wait().await.expect("the parent ended");
+    // The children are not ours: there is no exit of theirs to await.
+    // Look for them again for up to a second.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while pids.iter().any(alive) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let left: Vec<&u32> = pids.iter().filter(|pid| alive(pid)).collect();
+    for pid in &left {
+        kill(**pid, 9);
+    }
+    assert!(
+        left.is_empty(),
+        "children {left:?} outlived their parent by a second"
+    );
+}
+
 /// A start that cannot succeed fails with the error that says why.
 async fn a_start_that_cannot_succeed_says_why() {
     let missing =
@@ -263,7 +324,12 @@ fn main() {
     process::init(|hosts| {
         hosts.host::<Worker>();
     });
-    let cases: [(&str, Case); 4] = [
+    if std::env::var_os(PARENT_ROLE).is_some() {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        runtime.block_on(parent_role());
+        return;
+    }
+    let cases: [(&str, Case); 5] = [
         ("asks_and_tells_reach_the_child_in_order", || {
             Box::pin(asks_and_tells_reach_the_child_in_order())
         }),
@@ -272,6 +338,9 @@ fn main() {
         }),
         ("the_childs_output_reaches_the_parent_by_line", || {
             Box::pin(the_childs_output_reaches_the_parent_by_line())
+        }),
+        ("a_parent_killed_leaves_no_child_behind", || {
+            Box::pin(a_parent_killed_leaves_no_child_behind())
         }),
         ("a_start_that_cannot_succeed_says_why", || {
             Box::pin(a_start_that_cannot_succeed_says_why())

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use actor_net::__testing::process::{
     die_with_parent, ProgressError, ProgressFile, ProgressRecord, PARENT_GONE_STATUS, RECORD_LEN,
 };
+use actor_test_support::process_gone;
 
 /// Set in a child's environment: which child it is (`writer`, `middle`,
 /// `grandchild`, `wrong-parent`).
@@ -292,18 +293,6 @@ fn creating_over_an_existing_name_fails() {
     assert!(!target_made, "the link's target was created");
 }
 
-/// Whether process `pid` is gone: no `/proc/<pid>`, or a zombie (dead,
-/// waiting for whoever adopted it to reap it).
-fn gone(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        // The state follows the command's closing parenthesis.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
-    }
-}
-
 /// A grandchild that asked to die with its parent dies when the parent is
 /// SIGKILLed, although nothing else would end it (its stdin stays open).
 #[test]
@@ -326,10 +315,10 @@ fn a_child_dies_with_its_parent() {
     // The grandchild is no child of ours, so there is no exit to wait for:
     // polling /proc, with a short sleep, is all there is.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !gone(pid) && Instant::now() < deadline {
+    while !process_gone(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let survived = !gone(pid);
+    let survived = !process_gone(pid);
     if survived {
         // SAFETY: kill touches no memory; `pid` is the grandchild's, alive
         // a moment ago.

@@ -9,6 +9,7 @@
 //! - [`events`]: logs of what happened, to assert on order and to await.
 //! - [`replies`]: asking from a task of its own, and checking a failure.
 //! - [`large`]: a 512 KiB message and its 1 MiB reply, for stack checks.
+//! - [`processes`]: whether another process still runs.
 //!
 //! Everything is re-exported at the root, so a test writes
 //! `use actor_test_support::{gate, poll_once};`.
@@ -20,6 +21,7 @@ pub mod gates;
 pub mod large;
 pub mod panics;
 pub mod polling;
+pub mod processes;
 pub mod replies;
 pub mod timing;
 
@@ -27,5 +29,6 @@ pub use events::{drain, kind, Recorder};
 pub use gates::{gate, Gate, GateKey};
 pub use panics::{quiet_deliberate_panics, quiet_panics_where, DELIBERATE};
 pub use polling::poll_once;
+pub use processes::process_gone;
 pub use replies::{ask_later, expect_failed, queue};
 pub use timing::{soon, within, PATIENCE};
