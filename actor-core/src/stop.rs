@@ -74,6 +74,29 @@ pub(crate) fn panic_message(place: &str, payload: &(dyn Any + Send)) -> String {
     format!("panicked in {place}: {message}")
 }
 
+impl From<std::process::ExitStatus> for StopReason {
+    /// How a process that ended stands as a reason: [`Normal`] for a
+    /// success, [`ExitStatus`] for a nonzero status, [`Signal`] for a
+    /// process a signal killed.
+    ///
+    /// [`Normal`]: StopReason::Normal
+    /// [`ExitStatus`]: StopReason::ExitStatus
+    /// [`Signal`]: StopReason::Signal
+    fn from(status: std::process::ExitStatus) -> Self {
+        if status.success() {
+            return StopReason::Normal;
+        }
+        if let Some(code) = status.code() {
+            return StopReason::ExitStatus(code);
+        }
+        #[cfg(unix)]
+        if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+            return StopReason::Signal(signal);
+        }
+        StopReason::failed(format_args!("the process ended without a status: {status}"))
+    }
+}
+
 /// The name of signal `number` ("SIGKILL"), for the signals whose number
 /// is the same on every Unix, and on Linux for the others too; `None` for
 /// any other number.

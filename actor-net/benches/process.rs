@@ -16,89 +16,24 @@
 //! in a task on a worker, as actor code runs; the figure is the median over
 //! the rounds, with the range.
 
+#[path = "support/counter.rs"]
+mod counter;
 #[path = "../../benches/support/harness.rs"]
 mod harness;
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use actor_core::prelude::*;
-use actor_core::remote::{Accepts, RemoteActor};
-use actor_core::{RemoteMessage, WireName};
 use actor_net::process::{self, Hosted, ProcessOptions};
 use actor_net::{ClusterKey, Node};
+use counter::{Add, Counter, Get, Pid};
 use harness::{on_worker, percentile, Spread};
-use serde::{Deserialize, Serialize};
 
-struct Counter(u64);
-
-impl Actor for Counter {}
-impl WireName for Counter {
-    fn wire_name() -> Cow<'static, str> {
-        "bench.counter".into()
-    }
-}
-impl RemoteActor for Counter {
-    fn accepts(messages: &mut Accepts<Self>) {
-        messages.accept::<Add>().accept::<Get>().accept::<Pid>();
-    }
-}
 impl Hosted for Counter {
     type Args = u64;
     fn start(count: u64) -> Self {
         Counter(count)
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct Add(u64);
-#[derive(Serialize, Deserialize)]
-struct Get;
-#[derive(Serialize, Deserialize)]
-struct Pid;
-
-impl Message for Add {
-    type Reply = ();
-}
-impl Message for Get {
-    type Reply = u64;
-}
-impl Message for Pid {
-    type Reply = u32;
-}
-impl WireName for Add {
-    fn wire_name() -> Cow<'static, str> {
-        "bench.add".into()
-    }
-}
-impl WireName for Get {
-    fn wire_name() -> Cow<'static, str> {
-        "bench.get".into()
-    }
-}
-impl WireName for Pid {
-    fn wire_name() -> Cow<'static, str> {
-        "bench.pid".into()
-    }
-}
-impl RemoteMessage for Add {}
-impl RemoteMessage for Get {}
-impl RemoteMessage for Pid {}
-
-impl Handler<Add> for Counter {
-    async fn handle(&mut self, Add(n): Add, _: &mut Context<Self>) {
-        self.0 += n;
-    }
-}
-impl Handler<Get> for Counter {
-    async fn handle(&mut self, _: Get, _: &mut Context<Self>) -> u64 {
-        self.0
-    }
-}
-impl Handler<Pid> for Counter {
-    async fn handle(&mut self, _: Pid, _: &mut Context<Self>) -> u32 {
-        std::process::id()
     }
 }
 

@@ -7,6 +7,9 @@
 //! handler, `abort()`, an exit status, SIGKILL from outside. The reference
 //! ends with the reason that names it, and the ask in progress fails with it.
 
+#[macro_use]
+mod common;
+
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
@@ -49,27 +52,21 @@ impl RemoteActor for Worker {
     }
 }
 
-macro_rules! remote {
-    ($name:ident $(($($field:ty),*))?, $wire:literal, $reply:ty) => {
-        #[derive(Debug, Serialize, Deserialize)]
-        struct $name $(($($field),*))?;
-        impl Message for $name {
-            type Reply = $reply;
-        }
-        impl WireName for $name {
-            fn wire_name() -> Cow<'static, str> {
-                $wire.into()
-            }
-        }
-        impl RemoteMessage for $name {}
-    };
-}
-
-remote!(Square(u64), "test.square", u64);
-remote!(Record(u64), "test.record", ());
-remote!(Seen, "test.seen", Vec<u64>);
-remote!(Pid, "test.pid", u32);
-remote!(Say(String), "test.say", ());
+#[derive(Debug, Serialize, Deserialize)]
+struct Square(u64);
+remote_message!(Square, u64, "test.square");
+#[derive(Debug, Serialize, Deserialize)]
+struct Record(u64);
+remote_message!(Record, (), "test.record");
+#[derive(Debug, Serialize, Deserialize)]
+struct Seen;
+remote_message!(Seen, Vec<u64>, "test.seen");
+#[derive(Debug, Serialize, Deserialize)]
+struct Pid;
+remote_message!(Pid, u32, "test.pid");
+#[derive(Debug, Serialize, Deserialize)]
+struct Say(String);
+remote_message!(Say, (), "test.say");
 
 /// Ends the process, or hangs, as named. `Hang` first connects to the
 /// address it carries, so that the test knows the handler is running.
@@ -80,15 +77,7 @@ enum End {
     Exit(i32),
     Hang(String),
 }
-impl Message for End {
-    type Reply = ();
-}
-impl WireName for End {
-    fn wire_name() -> Cow<'static, str> {
-        "test.end".into()
-    }
-}
-impl RemoteMessage for End {}
+remote_message!(End, (), "test.end");
 
 impl Handler<Square> for Worker {
     async fn handle(&mut self, Square(n): Square, _: &mut Context<Self>) -> u64 {

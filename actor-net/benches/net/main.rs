@@ -18,6 +18,9 @@
 
 #[path = "../../../benches/support/harness.rs"]
 mod harness;
+#[path = "../support/counter.rs"]
+#[macro_use]
+mod counter;
 mod queue;
 mod raw;
 
@@ -30,65 +33,10 @@ use actor_core::{spawn, Actor, Context, Handler, Message, RemoteMessage, WireNam
 use actor_net::{ClusterKey, Node};
 use serde::{Deserialize, Serialize};
 
+use counter::{Add, Counter, Get, Ping};
 use harness::{median, on_worker, options, percentile, runtime};
 
 // ---------------------------------------------------------------- actors
-
-macro_rules! remote_message {
-    ($ty:ty, $reply:ty, $name:literal) => {
-        impl Message for $ty {
-            type Reply = $reply;
-        }
-        impl WireName for $ty {
-            fn wire_name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-        impl RemoteMessage for $ty {}
-    };
-}
-
-/// Counts what it is told; answers pings.
-struct Counter(u64);
-impl Actor for Counter {}
-impl WireName for Counter {
-    fn wire_name() -> Cow<'static, str> {
-        Cow::Borrowed("bench.counter")
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct Add(u64);
-remote_message!(Add, (), "bench.add");
-
-#[derive(Serialize, Deserialize)]
-struct Get;
-remote_message!(Get, u64, "bench.get");
-
-#[derive(Serialize, Deserialize)]
-struct Ping(u64);
-remote_message!(Ping, u64, "bench.ping");
-
-impl Handler<Add> for Counter {
-    async fn handle(&mut self, Add(n): Add, _: &mut Context<Self>) {
-        self.0 += n;
-    }
-}
-impl Handler<Get> for Counter {
-    async fn handle(&mut self, _: Get, _: &mut Context<Self>) -> u64 {
-        self.0
-    }
-}
-impl Handler<Ping> for Counter {
-    async fn handle(&mut self, Ping(n): Ping, _: &mut Context<Self>) -> u64 {
-        n
-    }
-}
-impl RemoteActor for Counter {
-    fn accepts(messages: &mut Accepts<Self>) {
-        messages.accept::<Add>().accept::<Get>().accept::<Ping>();
-    }
-}
 
 /// Handles each message slowly (a busy wait, since tokio's timer cannot
 /// sleep for microseconds).

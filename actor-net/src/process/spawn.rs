@@ -159,15 +159,12 @@ pub async fn spawn_process<A: Hosted>(
         .start(loopback)
         .await
         .map_err(|e| setup(e.to_string()))?;
-    for (name, reports) in [("fetch", false), ("report", true)] {
-        let feed = feed.clone();
-        let exported = if reports {
-            node.export_sessions(name, move || spawn(ReportSession(feed.clone())))
-        } else {
-            node.export_sessions(name, move || spawn(FetchSession(feed.clone())))
-        };
-        exported.map_err(|e| setup(e.to_string()))?;
-    }
+    let fetches = feed.clone();
+    node.export_sessions("fetch", move || spawn(FetchSession(fetches.clone())))
+        .map_err(|e| setup(e.to_string()))?;
+    let reports = feed.clone();
+    node.export_sessions("report", move || spawn(ReportSession(reports.clone())))
+        .map_err(|e| setup(e.to_string()))?;
     let progress = Arc::new(
         ProgressFile::create(&super::progress::default_dir()).map_err(|e| setup(e.to_string()))?,
     );
@@ -210,7 +207,7 @@ pub async fn spawn_process<A: Hosted>(
         return Err(
             match tokio::time::timeout(Duration::from_secs(1), child.wait()).await {
                 Ok(Ok(status)) => ProcessError::Exited {
-                    reason: exit_reason(status),
+                    reason: StopReason::from(status),
                 },
                 _ => setup(format!("the hand-over could not be written: {e}")),
             },
@@ -238,7 +235,7 @@ pub async fn spawn_process<A: Hosted>(
             }
         };
         let exit = match status {
-            Ok(status) => exit_reason(status),
+            Ok(status) => StopReason::from(status),
             Err(e) => StopReason::failed(format_args!(
                 "the child process could not be waited for: {e}"
             )),
@@ -260,7 +257,7 @@ async fn connected(feed: &Feed, child: &mut Child, within: Duration) -> Result<(
         () = feed.connected() => Ok(()),
         status = child.wait() => Err(ProcessError::Exited {
             reason: match status {
-                Ok(status) => exit_reason(status),
+                Ok(status) => StopReason::from(status),
                 Err(e) => StopReason::failed(format_args!("it could not be waited for: {e}")),
             },
         }),
@@ -269,19 +266,4 @@ async fn connected(feed: &Feed, child: &mut Child, within: Duration) -> Result<(
             Err(ProcessError::NoConnection { within })
         }
     }
-}
-
-/// The reason a child's exit status stands for.
-fn exit_reason(status: std::process::ExitStatus) -> StopReason {
-    if status.success() {
-        return StopReason::Normal;
-    }
-    if let Some(code) = status.code() {
-        return StopReason::ExitStatus(code);
-    }
-    #[cfg(unix)]
-    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-        return StopReason::Signal(signal);
-    }
-    StopReason::failed(format_args!("the child process ended: {status}"))
 }

@@ -176,28 +176,9 @@ impl Handler<ProgramExited> for PortActor {
     async fn handle(&mut self, ProgramExited(exit): ProgramExited, ctx: &mut Context<Self>) {
         self.stdin = None;
         let reason = match exit {
-            Ok(status) if status.success() => StopReason::Normal,
-            Ok(status) => match (status.code(), signal_of(status)) {
-                (Some(code), _) => StopReason::ExitStatus(code),
-                (None, Some(signal)) => StopReason::Signal(signal),
-                (None, None) => StopReason::failed(format_args!(
-                    "program {:?} ended without a status: {status}",
-                    self.program
-                )),
-            },
+            Ok(status) => StopReason::from(status),
             Err(reason) => StopReason::failed(format_args!("program {:?}: {reason}", self.program)),
         };
         ctx.stop_with(reason);
     }
-}
-
-/// The signal that killed the program, where the platform has signals.
-#[cfg(unix)]
-fn signal_of(status: ExitStatus) -> Option<i32> {
-    std::os::unix::process::ExitStatusExt::signal(&status)
-}
-
-#[cfg(not(unix))]
-fn signal_of(_status: ExitStatus) -> Option<i32> {
-    None
 }
